@@ -1,0 +1,74 @@
+"""boto3 clients with the retry, pacing and recording every adapter shares."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from cleaner import __version__
+from cleaner.aws.errors import AWS_ERRORS, describe
+from cleaner.aws.ratelimit import (
+    CONTROL_PLANE,
+    GET_FUNCTION,
+    GET_METRIC_DATA,
+    GET_POLICY,
+    CallRecorder,
+    RateLimiter,
+    attach,
+)
+from cleaner.exit_codes import AccessError
+from cleaner.settings import Performance
+
+
+class AwsContext:
+    """Where the AWS adapters get their clients: the default credential chain, and `AWS_ENDPOINT_URL`
+    (boto3 honours it), so the tool runs unchanged against a local moto server."""
+
+    def __init__(
+        self,
+        session: boto3.Session | None = None,
+        performance: Performance | None = None,
+        recorder: CallRecorder | None = None,
+    ) -> None:
+        self.session = session or boto3.Session()
+        self.performance = performance or Performance()
+        self.recorder = recorder
+        self.limiter = RateLimiter(
+            {
+                CONTROL_PLANE: self.performance.control_plane_rps,
+                GET_FUNCTION: self.performance.get_function_rps,
+                GET_POLICY: self.performance.get_policy_rps,
+                GET_METRIC_DATA: self.performance.get_metric_data_tps,
+            }
+        )
+        self._config = Config(
+            # `standard` retries throttling (TooManyRequestsException, ThrottlingException) and transient
+            # errors with exponential backoff; enough attempts to ride out a deploy pipeline's burst.
+            retries={"mode": "standard", "max_attempts": self.performance.max_attempts},
+            max_pool_connections=self.performance.max_workers + 4,
+            user_agent_extra=f"snapstart-cleaner/{__version__}",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str) -> Any:
+        with self._lock:
+            client = self._clients.get((service, region))
+            if client is None:
+                client = self.session.client(service, region_name=region, config=self._config)  # type: ignore[call-overload]
+                attach(client, region, self.limiter, self.recorder)
+                self._clients[(service, region)] = client
+            return client
+
+    @property
+    def default_region(self) -> str | None:
+        return self.session.region_name
+
+    def account_id(self, region: str) -> str:
+        try:
+            return str(self.client("sts", region).get_caller_identity()["Account"])
+        except AWS_ERRORS as error:
+            raise AccessError(describe(error, "sts:GetCallerIdentity")) from error

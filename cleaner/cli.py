@@ -1,0 +1,172 @@
+"""The command line: a thin layer that parses flags, calls one use case, prints, and maps errors to
+exit codes. `program(argv, env)` is the whole program as a function of its environment, for tests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from cleaner.exit_codes import BadInputError, CleanerError, ExitCode
+from cleaner.settings import Settings, load_settings
+
+
+@dataclass
+class Environment:
+    """Everything a command reads from the world: streams, working directory, variables and clock."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    cwd: Path = field(default_factory=Path.cwd)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    clock: Callable[[], datetime] = field(default_factory=lambda: lambda: datetime.now(UTC))
+    # Builds the boto3 session; tests and the demo inject their own.
+    aws_session: Callable[[], Any] | None = None
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def progress(self, text: str) -> None:
+        print(text, file=self.stderr, flush=True)
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise BadInputError(
+            f"--now {value!r}: not an ISO 8601 instant (e.g. 2026-01-31T00:00:00Z)"
+        ) from error
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def _resolve(env: Environment, path: str) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else env.cwd / candidate
+
+
+def load_effective_settings(args: argparse.Namespace, env: Environment) -> Settings:
+    config = _resolve(env, args.config) if args.config else env.cwd / "pyproject.toml"
+    if args.config and not config.exists():
+        raise BadInputError(f"--config {args.config}: no such file")
+    settings = load_settings(config)
+    return settings.with_overrides(
+        regions=args.region or None,
+        min_age_days=args.min_age_days,
+        keep_last_n=args.keep_last_n,
+        lookback_days=args.lookback_days,
+        include=args.include or None,
+        exclude=args.exclude or None,
+        plans_dir=args.plans_dir,
+    )
+
+
+# --- commands ----------------------------------------------------------------------------------------
+
+
+def cmd_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.scan import run_scan
+
+    return run_scan(args, env)
+
+
+def cmd_render(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.plan_files import run_render
+
+    return run_render(_resolve(env, args.plan_json), env)
+
+
+def cmd_validate(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.plan_files import run_validate
+
+    against = _resolve(env, args.against) if args.against else None
+    return run_validate(_resolve(env, args.plan_json), against, args.format, env)
+
+
+def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.demo import run_demo
+
+    return run_demo(_resolve(env, args.output), env)
+
+
+def _add_scan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", action="append", metavar="R", help="region to scan (repeatable)")
+    parser.add_argument(
+        "--min-age-days", type=int, metavar="N", help="keep versions younger than N days (14)"
+    )
+    parser.add_argument("--keep-last-n", type=int, metavar="N", help="keep the newest N versions (3)")
+    parser.add_argument("--lookback-days", type=int, metavar="N", help="usage window (default: min-age-days)")
+    parser.add_argument("--include", action="append", metavar="GLOB", help="only these function names")
+    parser.add_argument("--exclude", action="append", metavar="GLOB", help="never these function names")
+    parser.add_argument("--plans-dir", metavar="DIR", help="where plans are written (plans)")
+    parser.add_argument("--plan-id", metavar="ID", help="plan id (default: the scan's UTC time)")
+    parser.add_argument("--now", metavar="ISO8601", help="evaluate as of this instant (reproducible plans)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="summary format")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="snapstart-cleaner",
+        description="Find Lambda SnapStart versions that bill for nothing; delete them in a reviewed PR.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PYPROJECT", help="settings file (default: ./pyproject.toml)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    scan = commands.add_parser(
+        "scan", parents=[common], help="scan AWS and write plans/<plan-id>/plan.json + plan.md"
+    )
+    _add_scan_options(scan)
+    scan.set_defaults(handler=cmd_scan)
+
+    render = commands.add_parser(
+        "render", parents=[common], help="re-render plan.md (and the summary) from an edited plan.json"
+    )
+    render.add_argument("plan_json", metavar="PLAN_JSON")
+    render.set_defaults(handler=cmd_render)
+
+    validate = commands.add_parser(
+        "validate", parents=[common], help="check schema, Markdown sync and removals-only edits"
+    )
+    validate.add_argument("plan_json", metavar="PLAN_JSON")
+    validate.add_argument("--against", metavar="ORIGINAL_JSON", help="the plan as the scanner proposed it")
+    validate.add_argument("--format", choices=("text", "json", "github"), default="text")
+    validate.set_defaults(handler=cmd_validate)
+
+    demo = commands.add_parser(
+        "demo", parents=[common], help="the whole loop on a simulated AWS account (no AWS needed)"
+    )
+    demo.add_argument(
+        "--output", default="demo-output", metavar="DIR", help="where the demo writes (demo-output)"
+    )
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def program(argv: Sequence[str], env: Environment) -> ExitCode:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exit_:
+        # argparse exits 2 on usage errors (the contract's "bad input") and 0 for --help.
+        return ExitCode.OK if exit_.code in (0, None) else ExitCode.BAD_INPUT
+    try:
+        handler: Callable[[argparse.Namespace, Environment], ExitCode] = args.handler
+        return handler(args, env)
+    except CleanerError as error:
+        print(f"error: {error.message}", file=env.stderr)
+        return error.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return int(program(sys.argv[1:] if argv is None else argv, Environment()))
+
+
+def json_dump(value: Any) -> str:
+    return json.dumps(value, indent=2, default=str)

@@ -1,0 +1,1 @@
+"""One module per command: the use case behind each CLI verb."""

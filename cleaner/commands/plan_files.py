@@ -1,0 +1,70 @@
+"""`render` and `validate`: keep a reviewer-edited plan.json, its summary and plan.md consistent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cleaner.cli import Environment
+from cleaner.exit_codes import ExitCode
+from cleaner.jsonlines import line_for, locate_lines
+from cleaner.plan import PLAN_MD, load_plan, plan_json_text, write_text_atomically
+from cleaner.render import render_plan_markdown
+from cleaner.validate import Finding, check_derived, check_removals_only
+
+
+def run_render(plan_json: Path, env: Environment) -> ExitCode:
+    plan = load_plan(plan_json).with_derived_summary()
+    markdown = render_plan_markdown(plan)
+    write_text_atomically(plan_json, plan_json_text(plan))
+    write_text_atomically(plan_json.parent / PLAN_MD, markdown)
+    env.print(f"rendered {plan_json.parent / PLAN_MD} ({plan.summary.delete_count} versions to delete)")
+    return ExitCode.OK
+
+
+def run_validate(plan_json: Path, against: Path | None, output_format: str, env: Environment) -> ExitCode:
+    plan = load_plan(plan_json)
+    md_path = plan_json.parent / PLAN_MD
+    markdown = md_path.read_text(encoding="utf-8") if md_path.exists() else None
+    findings = check_derived(plan, markdown)
+    dropped = []
+    if against is not None:
+        original = load_plan(against)
+        report = check_removals_only(plan, original)
+        findings += report.findings
+        dropped = report.dropped
+    lines = locate_lines(plan_json.read_text(encoding="utf-8"))
+
+    def where(finding: Finding) -> tuple[str, int]:
+        if finding.file == "plan.md":
+            return str(md_path), 1
+        return str(plan_json), line_for(lines, finding.path)
+
+    if output_format == "json":
+        env.print(
+            json.dumps(
+                {
+                    "ok": not findings,
+                    "findings": [
+                        {"file": where(f)[0], "line": where(f)[1], "message": f.message} for f in findings
+                    ],
+                    "dropped": [e.label for e in dropped],
+                    "delete_count": len(plan.delete),
+                    "estimated_monthly_savings_usd": round(
+                        sum(e.estimated_monthly_cost_usd for e in plan.delete), 2
+                    ),
+                },
+                indent=2,
+            )
+        )
+    else:
+        for finding in findings:
+            file, line = where(finding)
+            if output_format == "github":
+                env.print(f"::error file={file},line={line}::{finding.message}")
+            else:
+                env.print(f"{file}:{line}: {finding.message}")
+        if not findings:
+            dropped_text = f", {len(dropped)} dropped by review" if against is not None else ""
+            env.print(f"{plan_json}: valid ({len(plan.delete)} versions to delete{dropped_text})")
+    return ExitCode.FAILURES if findings else ExitCode.OK

@@ -1,0 +1,55 @@
+"""`scan`: scan AWS, write plans/<plan-id>/plan.json + plan.md, print a summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from cleaner.aws.session import AwsContext
+from cleaner.cli import Environment, load_effective_settings, parse_instant
+from cleaner.exit_codes import ExitCode
+from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_files
+from cleaner.render import render_plan_markdown
+from cleaner.scan import scan
+
+
+def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
+    settings = load_effective_settings(args, env)
+    now = parse_instant(args.now) if args.now else env.clock()
+    plan_id = validate_plan_id(args.plan_id) if args.plan_id else default_plan_id(now)
+    session = env.aws_session() if env.aws_session else None
+    aws = AwsContext(session=session, performance=settings.performance)
+    plan = scan(aws, settings.scan, now, plan_id, env.progress)
+    markdown = render_plan_markdown(plan)
+    plan_dir = env.cwd / settings.plans_dir / plan.plan_id
+    json_path, md_path = write_plan_files(plan_dir, plan, markdown)
+    print_summary(plan, str(json_path), str(md_path), args.format, env)
+    return ExitCode.OK
+
+
+def print_summary(plan: Plan, json_path: str, md_path: str, output_format: str, env: Environment) -> None:
+    if output_format == "json":
+        env.print(
+            json.dumps(
+                {
+                    "plan_id": plan.plan_id,
+                    "plan_json": json_path,
+                    "plan_md": md_path,
+                    "summary": plan.summary.model_dump(mode="json"),
+                    "warnings": plan.warnings,
+                },
+                indent=2,
+            )
+        )
+        return
+    s = plan.summary
+    env.print(
+        f"Plan {plan.plan_id}: {s.delete_count} SnapStart versions to delete in {s.functions_with_deletions}"
+        f" functions, estimated savings ${s.estimated_monthly_savings_usd:,.2f}/month; {s.keep_count} kept."
+    )
+    for reason, count in s.keep_reasons.items():
+        env.print(f"  kept {count:>5}  {reason.value}")
+    env.print(f"  {json_path}")
+    env.print(f"  {md_path}")
+    for warning in plan.warnings:
+        env.print(f"warning: {warning}")

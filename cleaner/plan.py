@@ -1,0 +1,244 @@
+"""The plan: pydantic models of plan.json (schema_version 1), how a plan is built, read and written."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cleaner.cost import BILLED_RUNTIME_PREFIXES, SECONDS_PER_MONTH, total_usd
+from cleaner.exit_codes import BadInputError
+from cleaner.jsonlines import line_for, locate_lines
+from cleaner.reasons import Reason, sort_reasons
+from cleaner.settings import ScanSettings
+
+SCHEMA_VERSION = 1
+PLAN_JSON = "plan.json"
+PLAN_MD = "plan.md"
+
+# A plan id names a folder under plans/: keep it to one safe path segment.
+_PLAN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_QUALIFIED_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<name>[^:]+):(?P<version>\d+)$"
+)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp must carry a time zone (e.g. Z)")
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanEntry(_Strict):
+    region: str
+    function_name: str = Field(min_length=1, max_length=140)
+    version: str = Field(pattern=r"^\d+$")
+    function_arn: str
+    runtime: str | None
+    memory_mb: int = Field(ge=128, le=10240)
+    last_modified: UtcDatetime
+    age_days: int = Field(ge=0)
+    state: str | None
+    code_sha256: str
+    last_invoked: UtcDatetime | None
+    # Invocations (direct + alias-routed) in the lookback window; null when usage was not looked up
+    # because a cheaper check already kept the version.
+    invocations_in_window: float | None = None
+    estimated_monthly_cost_usd: float = Field(ge=0)
+    reasons: list[Reason] = Field(min_length=1)
+    details: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _arn_names_this_version(self) -> PlanEntry:
+        match = _QUALIFIED_ARN.match(self.function_arn)
+        if not match:
+            raise ValueError(f"function_arn {self.function_arn!r} is not a qualified Lambda version ARN")
+        if (match["region"], match["name"], match["version"]) != (
+            self.region,
+            self.function_name,
+            self.version,
+        ):
+            raise ValueError("function_arn does not match region, function_name and version")
+        if sort_reasons(self.reasons) != self.reasons:
+            raise ValueError("reasons must be listed once each, in the documented order")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.region, self.function_name, int(self.version))
+
+    @property
+    def label(self) -> str:
+        return f"{self.function_name}:{self.version} ({self.region})"
+
+
+class Pricing(_Strict):
+    cache_price_per_gb_second: float = Field(ge=0)
+    seconds_per_month: int = SECONDS_PER_MONTH
+    billed_runtimes: list[str] = Field(default_factory=lambda: [f"{p}*" for p in BILLED_RUNTIME_PREFIXES])
+
+
+class Summary(_Strict):
+    delete_count: int = Field(ge=0)
+    keep_count: int = Field(ge=0)
+    functions_with_deletions: int = Field(ge=0)
+    estimated_monthly_savings_usd: float = Field(ge=0)
+    estimated_monthly_cost_kept_usd: float = Field(ge=0)
+    keep_reasons: dict[Reason, int]
+
+
+class Plan(_Strict):
+    schema_version: Literal[1]
+    plan_id: str = Field(pattern=_PLAN_ID.pattern)
+    created_at: UtcDatetime
+    account_id: str = Field(pattern=r"^\d{12}$")
+    regions: list[str]
+    settings: ScanSettings
+    pricing: Pricing
+    summary: Summary
+    warnings: list[str] = Field(default_factory=list)
+    delete: list[PlanEntry]
+    keep: list[PlanEntry]
+
+    @model_validator(mode="after")
+    def _entries_are_consistent(self) -> Plan:
+        seen: set[tuple[str, str, int]] = set()
+        for section in ("delete", "keep"):
+            for index, entry in enumerate(getattr(self, section)):
+                where = f"{section}[{index}] {entry.label}"
+                if entry.key in seen:
+                    raise ValueError(f"{where}: listed more than once")
+                seen.add(entry.key)
+                if entry.region not in self.regions:
+                    raise ValueError(f"{where}: region {entry.region} is not among the plan's regions")
+                deletes = entry.reasons == [Reason.NO_ACTIVITY_AND_STALE]
+                if section == "delete" and not deletes:
+                    raise ValueError(
+                        f"{where}: a deletion must have exactly the reason no_activity_and_stale"
+                    )
+                if section == "keep" and Reason.NO_ACTIVITY_AND_STALE in entry.reasons:
+                    raise ValueError(f"{where}: a kept version cannot carry no_activity_and_stale")
+        return self
+
+    def with_derived_summary(self) -> Plan:
+        return self.model_copy(update={"summary": summarize(self.delete, self.keep)})
+
+
+def summarize(delete: list[PlanEntry], keep: list[PlanEntry]) -> Summary:
+    keep_reasons: dict[Reason, int] = {}
+    for reason in sort_reasons({r for entry in keep for r in entry.reasons}):
+        keep_reasons[reason] = sum(reason in entry.reasons for entry in keep)
+    return Summary(
+        delete_count=len(delete),
+        keep_count=len(keep),
+        functions_with_deletions=len({(e.region, e.function_name) for e in delete}),
+        estimated_monthly_savings_usd=total_usd([e.estimated_monthly_cost_usd for e in delete]),
+        estimated_monthly_cost_kept_usd=total_usd([e.estimated_monthly_cost_usd for e in keep]),
+        keep_reasons=keep_reasons,
+    )
+
+
+def sort_entries(entries: list[PlanEntry]) -> list[PlanEntry]:
+    """Stable order, so two scans of the same account diff cleanly."""
+    return sorted(entries, key=lambda e: e.key)
+
+
+def default_plan_id(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def validate_plan_id(plan_id: str) -> str:
+    if not _PLAN_ID.match(plan_id):
+        raise BadInputError(f"--plan-id {plan_id!r}: use letters, digits, '.', '_' and '-' only")
+    return plan_id
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def parse_plan(text: str, source: str) -> Plan:
+    """Parse plan.json text; errors name the file, the line and (for schema errors) entry and field."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInputError(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from error
+    if isinstance(document, dict) and document.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise BadInputError(
+            f"{source}: unsupported schema_version {document['schema_version']!r}"
+            f" (this version of snapstart-cleaner reads {SCHEMA_VERSION})"
+        )
+    try:
+        return Plan.model_validate(document)
+    except ValidationError as error:
+        raise BadInputError(describe_plan_errors(error, text, document, source)) from error
+
+
+def describe_plan_errors(error: ValidationError, text: str, document: object, source: str) -> str:
+    lines = locate_lines(text)
+    messages = []
+    for detail in error.errors():
+        path = tuple(detail["loc"])
+        line = line_for(lines, path)
+        messages.append(f"{source}:{line}: {_describe_path(path, document)}: {detail['msg']}")
+    return "\n".join(messages)
+
+
+def _describe_path(path: tuple[str | int, ...], document: object) -> str:
+    if not path:
+        return "plan"
+    text = str(path[0])
+    node = document.get(path[0]) if isinstance(document, dict) else None
+    for part in path[1:]:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and "function_name" in node:
+                text += f" ({node.get('function_name')}:{node.get('version')})"
+        else:
+            text += f".{part}"
+            node = node.get(part) if isinstance(node, dict) else None
+    return text
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise BadInputError(f"{path}: no such plan file") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"{path}: cannot read: {error}") from error
+    return parse_plan(text, str(path))
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def plan_json_text(plan: Plan) -> str:
+    return plan.model_dump_json(indent=2) + "\n"
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def write_plan_files(plan_dir: Path, plan: Plan, markdown: str) -> tuple[Path, Path]:
+    """Write plan.json and plan.md; both are rendered before either is written."""
+    json_text = plan_json_text(plan)
+    json_path, md_path = plan_dir / PLAN_JSON, plan_dir / PLAN_MD
+    write_text_atomically(json_path, json_text)
+    write_text_atomically(md_path, markdown)
+    return json_path, md_path

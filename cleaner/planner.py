@@ -1,0 +1,72 @@
+"""Build a plan from an inventory and the evidence gathered for it (pure: no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from cleaner.cost import monthly_cache_cost_usd
+from cleaner.inventory import Evidence, Function, FunctionVersion, VersionKey
+from cleaner.plan import SCHEMA_VERSION, Plan, PlanEntry, Pricing, sort_entries, summarize
+from cleaner.policy import age_days, decide
+from cleaner.settings import ScanSettings
+
+
+def snapstart_versions(functions: list[Function]) -> list[tuple[Function, FunctionVersion]]:
+    """The versions the scan considers: SnapStart on for the version itself."""
+    return [(f, v) for f in functions for v in f.versions if v.snapstart]
+
+
+def build_plan(
+    *,
+    plan_id: str,
+    account_id: str,
+    regions: list[str],
+    functions: list[Function],
+    evidence: Mapping[VersionKey, Evidence],
+    settings: ScanSettings,
+    now: datetime,
+    warnings: list[str],
+) -> Plan:
+    delete: list[PlanEntry] = []
+    keep: list[PlanEntry] = []
+    for function, version in snapstart_versions(functions):
+        found = evidence.get(version.key, Evidence())
+        decision = decide(function, version, found, settings, now)
+        entry = PlanEntry(
+            region=version.region,
+            function_name=version.function_name,
+            version=str(version.version),
+            function_arn=version.function_arn,
+            runtime=version.runtime,
+            memory_mb=version.memory_mb,
+            last_modified=version.last_modified,
+            age_days=age_days(version, now),
+            state=found.state,
+            code_sha256=version.code_sha256,
+            last_invoked=found.usage.last_invoked if found.usage else None,
+            invocations_in_window=found.usage.total if found.usage else None,
+            estimated_monthly_cost_usd=monthly_cache_cost_usd(
+                version.runtime, version.memory_mb, settings.cache_price_per_gb_second
+            ),
+            reasons=decision.reasons,
+            details=decision.details,
+        )
+        (delete if decision.delete else keep).append(entry)
+    delete, keep = sort_entries(delete), sort_entries(keep)
+    effective = settings.model_copy(
+        update={"regions": list(regions), "lookback_days": settings.effective_lookback_days}
+    )
+    return Plan(
+        schema_version=SCHEMA_VERSION,
+        plan_id=plan_id,
+        created_at=now,
+        account_id=account_id,
+        regions=list(regions),
+        settings=effective,
+        pricing=Pricing(cache_price_per_gb_second=settings.cache_price_per_gb_second),
+        summary=summarize(delete, keep),
+        warnings=sorted(set(warnings)),
+        delete=delete,
+        keep=keep,
+    )

@@ -1,0 +1,181 @@
+"""Settings: `[tool.cleaner]` in pyproject.toml, overridden by CLI flags and workflow inputs.
+
+`ScanSettings` is what a scan decides with; it is copied into every plan. The limits that protect an
+apply (`ApplyLimits`) are deliberately *not* part of a plan: a reviewer can edit a plan, so those limits
+come from the repository's settings and flags only.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cleaner.exit_codes import BadInputError
+
+DEFAULT_PROTECT_TAG = "snapstart-cleaner:keep"
+# The documented us-east-1 price of the SnapStart cache for Python and .NET (USD per GB-second).
+DEFAULT_CACHE_PRICE_PER_GB_SECOND = 0.0000015046
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FunctionOverride(_Strict):
+    """Per-function thresholds, chosen by the first override whose glob matches the function name."""
+
+    functions: str = Field(min_length=1, description="glob over function names")
+    keep_last_n: int | None = Field(default=None, ge=0)
+    min_age_days: int | None = Field(default=None, ge=0)
+
+
+class ScanSettings(_Strict):
+    regions: list[str] = Field(default_factory=list)
+    min_age_days: int = Field(default=14, ge=0, le=3650)
+    keep_last_n: int = Field(default=3, ge=0, le=1000)
+    # None: the same as min_age_days. CloudWatch keeps hourly data for 455 days.
+    lookback_days: int | None = Field(default=None, ge=1, le=455)
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    protect_tag: str = Field(default=DEFAULT_PROTECT_TAG, min_length=1, max_length=128)
+    overrides: list[FunctionOverride] = Field(default_factory=list)
+    cache_price_per_gb_second: float = Field(default=DEFAULT_CACHE_PRICE_PER_GB_SECOND, ge=0)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_look_like_regions(cls, regions: list[str]) -> list[str]:
+        for region in regions:
+            if not _REGION.match(region):
+                raise ValueError(f"{region!r} is not an AWS region name (e.g. us-east-1)")
+        return sorted(set(regions), key=regions.index)
+
+    @property
+    def effective_lookback_days(self) -> int:
+        return self.lookback_days if self.lookback_days is not None else max(self.min_age_days, 1)
+
+    def thresholds_for(self, function_name: str) -> tuple[int, int]:
+        """(keep_last_n, min_age_days) for one function, after per-function overrides."""
+        for override in self.overrides:
+            if fnmatch.fnmatchcase(function_name, override.functions):
+                return (
+                    override.keep_last_n if override.keep_last_n is not None else self.keep_last_n,
+                    override.min_age_days if override.min_age_days is not None else self.min_age_days,
+                )
+        return self.keep_last_n, self.min_age_days
+
+    def is_excluded(self, function_name: str) -> bool:
+        if self.include and not any(fnmatch.fnmatchcase(function_name, g) for g in self.include):
+            return True
+        return any(fnmatch.fnmatchcase(function_name, g) for g in self.exclude)
+
+
+class ApplyLimits(_Strict):
+    plan_max_age_days: int = Field(default=14, ge=1, le=365)
+    max_deletions_per_apply: int = Field(default=500, ge=1, le=100_000)
+    required_approvals: int = Field(default=1, ge=1, le=10)
+
+
+class GitHubSettings(_Strict):
+    pr_branch: str = Field(default="snapstart-cleaner/plan", min_length=1)
+    pr_labels: list[str] = Field(default_factory=lambda: ["snapstart-cleaner"])
+    reviewers: list[str] = Field(default_factory=list)
+    team_reviewers: list[str] = Field(default_factory=list)
+
+
+class Performance(_Strict):
+    # The Lambda control plane shares 15 rps per account and region with the user's deploys.
+    control_plane_rps: float = Field(default=10.0, gt=0, le=15)
+    get_function_rps: float = Field(default=50.0, gt=0, le=100)
+    get_policy_rps: float = Field(default=10.0, gt=0, le=15)
+    get_metric_data_tps: float = Field(default=25.0, gt=0, le=50)
+    max_workers: int = Field(default=8, ge=1, le=64)
+    max_attempts: int = Field(default=10, ge=1, le=20)
+
+
+class Settings(_Strict):
+    scan: ScanSettings = Field(default_factory=ScanSettings)
+    apply: ApplyLimits = Field(default_factory=ApplyLimits)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    performance: Performance = Field(default_factory=Performance)
+    plans_dir: str = "plans"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_flat_table(cls, data: Any) -> Any:
+        """`[tool.cleaner]` is one flat table (plus `overrides`); sort its keys into the sections."""
+        if not isinstance(data, dict) or set(data) <= {"scan", "apply", "github", "performance", "plans_dir"}:
+            return data
+        sections: dict[str, dict[str, Any]] = {"scan": {}, "apply": {}, "github": {}, "performance": {}}
+        owners = {
+            name: section
+            for section, model in (
+                ("scan", ScanSettings),
+                ("apply", ApplyLimits),
+                ("github", GitHubSettings),
+                ("performance", Performance),
+            )
+            for name in model.model_fields
+        }
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            if key == "plans_dir":
+                flat[key] = value
+            elif key in owners:
+                sections[owners[key]][key] = value
+            else:
+                flat[key] = value  # unknown: let `extra="forbid"` name it
+        return {**flat, **sections}
+
+    def with_overrides(self, **overrides: Any) -> Self:
+        """A copy with CLI flags applied (None means "flag not given"); validated like the file."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            for section in ("scan", "apply", "github", "performance"):
+                if key in data[section]:
+                    data[section][key] = value
+                    break
+            else:
+                data[key] = value
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as error:
+            raise BadInputError(f"invalid option: {describe_validation_error(error, prefix='--')}") from error
+
+
+def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
+    parts = []
+    for detail in error.errors():
+        loc = [str(p) for p in detail["loc"] if p not in ("scan", "apply", "github", "performance")]
+        name = ".".join(loc) if loc else "(top level)"
+        if prefix == "--":
+            name = "--" + name.replace("_", "-")
+        parts.append(f"{name}: {detail['msg']}")
+    return "; ".join(parts)
+
+
+def load_settings(pyproject: Path | None) -> Settings:
+    """Read `[tool.cleaner]` from a pyproject.toml; a missing file or table means the defaults."""
+    if pyproject is None or not pyproject.exists():
+        return Settings()
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"{pyproject}: cannot read: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise BadInputError(f"{pyproject}: invalid TOML: {error}") from error
+    table = document.get("tool", {}).get("cleaner", {})
+    if not isinstance(table, dict):
+        raise BadInputError(f"{pyproject}: [tool.cleaner] must be a table")
+    try:
+        return Settings.model_validate(table)
+    except ValidationError as error:
+        raise BadInputError(f"{pyproject}: [tool.cleaner] {describe_validation_error(error)}") from error
