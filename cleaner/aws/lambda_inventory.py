@@ -11,7 +11,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cleaner.aws.errors import is_not_found
@@ -21,9 +21,13 @@ SNAPSTART_ON = "PublishedVersions"
 _VERSION_ARN = re.compile(r"^(?P<function>arn:[^:]+:lambda:[^:]+:\d+:function:[^:]+):(?P<qualifier>[^:]+)$")
 
 
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
 def parse_last_modified(value: str) -> datetime:
-    # Lambda writes e.g. 2024-05-01T12:00:00.000+0000; fromisoformat reads that since Python 3.11.
-    return datetime.fromisoformat(value)
+    """Lambda writes e.g. 2024-05-01T12:00:00.000+0000; some endpoints give nanoseconds and `Z`."""
+    instant = datetime.fromisoformat(_FRACTION.sub(r"\1", value))
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 def split_qualified_arn(arn: str) -> tuple[str, str] | None:
