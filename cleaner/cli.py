@@ -89,6 +89,26 @@ def cmd_validate(args: argparse.Namespace, env: Environment) -> ExitCode:
     return run_validate(_resolve(env, args.plan_json), against, args.format, env)
 
 
+def cmd_iam_template(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.iam import run_iam_template
+
+    return run_iam_template(args, env)
+
+
+def cmd_apply(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.apply import run_apply
+
+    config = _resolve(env, args.config) if args.config else env.cwd / "pyproject.toml"
+    if args.config and not config.exists():
+        raise BadInputError(f"--config {args.config}: no such file")
+    settings = load_settings(config).with_overrides(
+        plan_max_age_days=args.plan_max_age_days,
+        max_deletions_per_apply=args.max_deletions,
+        required_approvals=args.required_approvals,
+    )
+    return run_apply(args, settings, env)
+
+
 def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.demo import run_demo
 
@@ -139,6 +159,22 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json", "github"), default="text")
     validate.set_defaults(handler=cmd_validate)
 
+    apply = commands.add_parser(
+        "apply", parents=[common], help="re-verify and delete exactly the versions in a merged plan"
+    )
+    apply.add_argument("plan_json", metavar="PLAN_JSON")
+    apply.add_argument("--dry-run", action="store_true", help="run every check, delete nothing")
+    apply.add_argument(
+        "--require-approval",
+        action="store_true",
+        help="refuse unless the plan arrived through a merged, approved PR (GitHub API; set by apply.yml)",
+    )
+    apply.add_argument("--output", metavar="DIR", help="result folder (default: the plan's)")
+    apply.add_argument("--plan-max-age-days", type=int, metavar="N", help="refuse older plans (14)")
+    apply.add_argument("--max-deletions", type=int, metavar="N", help="refuse larger plans (500)")
+    apply.add_argument("--required-approvals", type=int, metavar="N", help="approving reviews needed (1)")
+    apply.set_defaults(handler=cmd_apply)
+
     demo = commands.add_parser(
         "demo", parents=[common], help="the whole loop on a simulated AWS account (no AWS needed)"
     )
@@ -146,6 +182,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", default="demo-output", metavar="DIR", help="where the demo writes (demo-output)"
     )
     demo.set_defaults(handler=cmd_demo)
+
+    iam = commands.add_parser(
+        "iam-template", help="print a CloudFormation template: GitHub OIDC provider, scan role, apply role"
+    )
+    iam.add_argument("--github-repo", required=True, metavar="OWNER/NAME", help="the repository to trust")
+    provider = iam.add_mutually_exclusive_group()
+    provider.add_argument(
+        "--create-oidc-provider", action="store_true", help="create the GitHub OIDC provider too"
+    )
+    provider.add_argument(
+        "--oidc-provider-arn", metavar="ARN", help="an existing provider (default: the account's own)"
+    )
+    iam.add_argument("--function-prefix", metavar="PREFIX", help="apply may delete only PREFIX* functions")
+    iam.add_argument(
+        "--environment", default="snapstart-cleanup", metavar="ENV", help="the apply job's environment"
+    )
+    iam.add_argument("--default-branch", default="main", metavar="BRANCH", help="the branch scans run on")
+    iam.set_defaults(handler=cmd_iam_template)
     return parser
 
 

@@ -130,10 +130,14 @@ def age_days(version: FunctionVersion, now: datetime) -> int:
     return max((now - version.last_modified).days, 0)
 
 
-def _evaluate(subject: Subject) -> tuple[dict[Reason, list[str]], list[str]]:
+def _evaluate(
+    subject: Subject, not_required: frozenset[str] = frozenset()
+) -> tuple[dict[Reason, list[str]], list[str]]:
     fired: dict[Reason, list[str]] = {}
     unchecked: list[str] = []
     for protection in PROTECTIONS:
+        if protection.needs in not_required:
+            continue
         if protection.needs is not None and getattr(subject.evidence, protection.needs) is None:
             unchecked.append(protection.needs)
             continue
@@ -151,9 +155,15 @@ def decide(
     evidence: Evidence,
     settings: ScanSettings,
     now: datetime,
+    *,
+    not_required: frozenset[str] = frozenset(),
 ) -> Decision:
-    """Every reason that fires for one SnapStart version; `no_activity_and_stale` when none does."""
-    fired, unchecked = _evaluate(Subject(function, version, evidence, settings, now))
+    """Every reason that fires for one SnapStart version; `no_activity_and_stale` when none does.
+
+    `not_required` names evidence fields a caller deliberately does not gather (the apply does not
+    re-read CloudFront or the state: see cleaner/reverify.py); every other missing field keeps the
+    version with `check_incomplete`."""
+    fired, unchecked = _evaluate(Subject(function, version, evidence, settings, now), not_required)
     if not fired and unchecked:
         # Nothing protects it but not everything was looked at: never propose on missing information.
         fired[Reason.CHECK_INCOMPLETE] = ["not checked: " + ", ".join(unchecked)]
@@ -170,7 +180,9 @@ def still_candidate(
     evidence: Evidence,
     settings: ScanSettings,
     now: datetime,
+    *,
+    not_required: frozenset[str] = frozenset(),
 ) -> bool:
     """True while nothing gathered so far keeps the version: it is worth the next, costlier check."""
-    fired, _ = _evaluate(Subject(function, version, evidence, settings, now))
+    fired, _ = _evaluate(Subject(function, version, evidence, settings, now), not_required)
     return not fired

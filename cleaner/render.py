@@ -7,6 +7,7 @@ from itertools import groupby
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from cleaner.apply_result import ApplyResult, Outcome
 from cleaner.plan import Plan, PlanEntry
 from cleaner.reasons import REASON_DESCRIPTIONS, Reason
 
@@ -76,3 +77,8 @@ def render_plan_markdown(plan: Plan) -> str:
         Reason=Reason,
         lookback_days=plan.settings.effective_lookback_days,
     )
+
+
+def render_apply_markdown(result: ApplyResult) -> str:
+    template = _ENVIRONMENT.get_template("apply-result.md.j2")
+    return template.render(result=result, Outcome=Outcome)

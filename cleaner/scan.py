@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from cleaner.aws.concurrency import run_concurrently
 from cleaner.aws.errors import AWS_ERRORS, describe, error_code, is_access_denied
 from cleaner.aws.lambda_inventory import (
     RegionInventory,
@@ -125,14 +125,7 @@ class RegionScan:
             self.evidence[version.key] = self.evidence[version.key].failed(message)
 
     def _concurrently(self, work: Callable[[T], R], items: list[T]) -> list[R | BaseException]:
-        def guarded(item: T) -> R | BaseException:
-            try:
-                return work(item)
-            except AWS_ERRORS as error:
-                return error
-
-        with ThreadPoolExecutor(max_workers=self.aws.performance.max_workers) as pool:
-            return list(pool.map(guarded, items))
+        return run_concurrently(work, items, self.aws.performance.max_workers)
 
     @staticmethod
     def _by_function(

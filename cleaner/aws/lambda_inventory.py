@@ -78,6 +78,25 @@ class RegionInventory:
         pages = paginator.paginate(FunctionVersion="ALL", PaginationConfig={"PageSize": 50})
         return functions_from_listing(self.region, (c for page in pages for c in page.get("Functions", [])))
 
+    def list_versions(self, function_name: str) -> Function | None:
+        """The function with its published versions as they are now; None when the function is gone."""
+        paginator = self.client.get_paginator("list_versions_by_function")
+        try:
+            configurations = [
+                config
+                for page in paginator.paginate(FunctionName=function_name, PaginationConfig={"PageSize": 50})
+                for config in page.get("Versions", [])
+            ]
+        except Exception as error:
+            if is_not_found(error):
+                return None
+            raise
+        functions = functions_from_listing(self.region, configurations)
+        return functions[0] if functions else None
+
+    def delete_version(self, function_name: str, version: str) -> None:
+        self.client.delete_function(FunctionName=function_name, Qualifier=version)
+
     def list_aliases(self, function_name: str) -> list[Alias]:
         paginator = self.client.get_paginator("list_aliases")
         aliases = []

@@ -3,11 +3,14 @@
 No AWS account, credentials or GitHub are needed. The account is built to show every reason flag; two
 things moto cannot simulate are answered by small, labelled hooks on the demo's own boto3 session:
 CloudFront's Lambda@Edge associations (moto does not store them) and one denied permission (to show a
-check that cannot complete keeping its versions).
+check that cannot complete keeping its versions). The loop then goes on as a reviewer would: drop one
+version from the plan, re-render, validate the edit against the scanner's original, and apply.
 """
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,16 +33,20 @@ def run_demo(output: Path, env: Environment) -> ExitCode:
             "the demo needs moto: pip install 'snapstart-cleaner[demo]' (or '.[demo]' in a checkout)"
         ) from error
     from cleaner.aws.session import AwsContext
+    from cleaner.cli import program
     from cleaner.commands.scan import print_summary
     from cleaner.demo.account import DEMO_ACCOUNT_ID
     from cleaner.demo.moto_shim import install_snapstart_shim
     from cleaner.demo.scenario import build_demo_account, install_demo_hooks
-    from cleaner.plan import write_plan_files
+    from cleaner.plan import plan_json_text, write_plan_files, write_text_atomically
     from cleaner.render import render_plan_markdown
     from cleaner.scan import scan
 
     install_snapstart_shim()
     now = env.clock().replace(microsecond=0)
+    plan_dir = output / "plans" / "demo"
+    if plan_dir.exists():
+        shutil.rmtree(plan_dir)  # a re-run starts from a fresh account: never apply a stale result
     with mock_aws():
         session = boto3.Session(
             aws_access_key_id="demo", aws_secret_access_key="demo", region_name=DEMO_REGION
@@ -49,17 +56,54 @@ def run_demo(output: Path, env: Environment) -> ExitCode:
         env.progress(f"demo: building a simulated account {DEMO_ACCOUNT_ID} in {DEMO_REGION} (moto)")
         build_demo_account(session, DEMO_REGION, now)
         install_demo_hooks(session)
-        aws = AwsContext(session=session)
-        plan = scan(aws, DEMO_SETTINGS, now, "demo", env.progress)
-        markdown = render_plan_markdown(plan)
-        json_path, md_path = write_plan_files(output / "plans" / plan.plan_id, plan, markdown)
+
+        env.print("== 1. scan ==")
         env.print(
-            "SnapStart Cleaner demo: a simulated account, scanned with "
-            f"min_age_days={DEMO_SETTINGS.min_age_days}, keep_last_n={DEMO_SETTINGS.keep_last_n},"
-            f" exclude={DEMO_SETTINGS.exclude}"
+            f"Scanning with min_age_days={DEMO_SETTINGS.min_age_days},"
+            f" keep_last_n={DEMO_SETTINGS.keep_last_n}, exclude={DEMO_SETTINGS.exclude}"
         )
-        env.print()
+        plan = scan(AwsContext(session=session), DEMO_SETTINGS, now, "demo", env.progress)
+        json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown(plan))
+        original_path = output / "original-plan.json"
+        write_text_atomically(original_path, plan_json_text(plan))
         print_summary(plan, str(json_path), str(md_path), "text", env)
-        env.print()
         env.print(f"Review page (the pull request body): {md_path}")
-    return ExitCode.OK
+
+        # The rest runs the real commands, as the workflows do, in the demo's folder.
+        demo_env = replace(env, cwd=output, environ={}, clock=lambda: now, aws_session=lambda: session)
+        if not plan.delete:
+            return ExitCode.OK
+        dropped = max(plan.delete, key=lambda e: (e.estimated_monthly_cost_usd, e.key))
+        env.print()
+        env.print(f"== 2. review: the reviewer keeps {dropped.label} by deleting its entry from plan.json ==")
+        edited = plan.model_copy(update={"delete": [e for e in plan.delete if e.key != dropped.key]})
+        write_text_atomically(json_path, plan_json_text(edited))
+        for argv in (
+            ["render", str(json_path)],
+            ["validate", str(json_path), "--against", str(original_path)],
+        ):
+            env.print(f"$ snapstart-cleaner {' '.join(argv)}")
+            code = program(argv, demo_env)
+            if code != ExitCode.OK:
+                return code
+
+        drifted = next((e for e in edited.delete if e.function_name == "orders-api"), None)
+        if drifted is not None:
+            env.print()
+            env.print(f"Meanwhile a deploy points a new alias `hotfix` at {drifted.label}.")
+            session.client("lambda").create_alias(
+                FunctionName=drifted.function_name, Name="hotfix", FunctionVersion=drifted.version
+            )
+        env.print()
+        env.print("== 3. merge -> apply: each entry re-verified against live state, then deleted ==")
+        env.print(f"$ snapstart-cleaner apply {json_path}")
+        code = program(["apply", str(json_path)], demo_env)
+        remaining = {
+            (f["FunctionName"], f["Version"])
+            for f in session.client("lambda").list_functions(FunctionVersion="ALL")["Functions"]
+        }
+        still_there = (dropped.function_name, dropped.version) in remaining
+        env.print()
+        env.print(f"{dropped.label}, dropped in review, still exists: {still_there}")
+        env.print(f"Outcome page (posted on the merged PR): {plan_dir / 'apply-result.md'}")
+        return code

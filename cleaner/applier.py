@@ -1,0 +1,226 @@
+"""The apply: plan -> re-verify each entry against live AWS -> delete -> result.
+
+Re-verification is batched like the scan: one version listing and one alias listing per function, one
+event-source-mapping and one tag listing per region, CloudWatch in 500-series batches, and GetPolicy
+last, only for entries everything else would still delete. Deletions share the control-plane limiter.
+One entry's failure never stops the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from cleaner.apply_result import EntryResult, Outcome
+from cleaner.aws.concurrency import run_concurrently
+from cleaner.aws.errors import AWS_ERRORS, describe, error_code, is_not_found
+from cleaner.aws.lambda_inventory import RegionInventory, protected_function_arns
+from cleaner.aws.metrics import MetricsReader
+from cleaner.aws.session import AwsContext
+from cleaner.aws.usage_probe import UsageTarget, gather_usage
+from cleaner.inventory import Alias, Evidence, Function, VersionKey
+from cleaner.plan import Plan, PlanEntry
+from cleaner.policy import still_candidate
+from cleaner.reverify import NOT_REVERIFIED, Verdict, find_live_version, reverify
+from cleaner.settings import ScanSettings
+
+Progress = Callable[[str], None]
+T = TypeVar("T")
+R = TypeVar("R")
+
+# AWS refuses these deletions itself; that is a safe outcome, reported with AWS's message.
+AWS_REFUSED = "aws_refused"
+_REFUSAL_CODES = frozenset({"ResourceConflictException"})
+
+
+@dataclass
+class _Pending:
+    entry: PlanEntry
+    live: Function
+    evidence: Evidence = field(default_factory=Evidence)
+
+
+@dataclass
+class Applier:
+    aws: AwsContext
+    plan: Plan
+    settings: list[ScanSettings]  # the plan's and the repository's: an entry is kept if either keeps it
+    now: datetime
+    dry_run: bool
+    progress: Progress
+    verify_seconds: float = 0.0
+    delete_seconds: float = 0.0
+
+    def run(self) -> list[EntryResult]:
+        started = time.monotonic()
+        results: dict[tuple[str, str, int], EntryResult] = {}
+        to_delete: list[PlanEntry] = []
+        for region in sorted({entry.region for entry in self.plan.delete}):
+            entries = [entry for entry in self.plan.delete if entry.region == region]
+            for entry, verdict in self._verify_region(region, entries):
+                if verdict.outcome is None:
+                    to_delete.append(entry)
+                else:
+                    results[entry.key] = _result(entry, verdict.outcome, verdict.reasons, verdict.message)
+        self.verify_seconds = time.monotonic() - started
+        self.progress(f"re-verified {len(self.plan.delete)} entries: {len(to_delete)} still qualify")
+
+        started = time.monotonic()
+        if self.dry_run:
+            for entry in to_delete:
+                results[entry.key] = _result(entry, Outcome.WOULD_DELETE, (), "every check passed (dry run)")
+        else:
+            for entry, result in zip(to_delete, self._concurrently(self._delete, to_delete), strict=True):
+                results[entry.key] = result
+        self.delete_seconds = time.monotonic() - started
+        return [results[entry.key] for entry in self.plan.delete]
+
+    # --- re-verification -----------------------------------------------------------------------------
+
+    def _verify_region(self, region: str, entries: list[PlanEntry]) -> list[tuple[PlanEntry, Verdict]]:
+        inventory = RegionInventory(self.aws.client("lambda", region), region)
+        verdicts: list[tuple[PlanEntry, Verdict]] = []
+        names = sorted({entry.function_name for entry in entries})
+        live: dict[str, Function | None] = {}
+        for name, found in zip(names, self._concurrently(inventory.list_versions, names), strict=True):
+            if isinstance(found, BaseException):
+                message = describe(found, "lambda:ListVersionsByFunction")
+                verdicts += [(e, _incomplete(message)) for e in entries if e.function_name == name]
+                continue
+            live[name] = found
+        pending: list[_Pending] = []
+        for entry in entries:
+            if entry.function_name not in live:
+                continue
+            function = live[entry.function_name]
+            early = find_live_version(entry, function)
+            if early is not None:
+                verdicts.append((entry, early))
+            else:
+                assert function is not None  # find_live_version handled a vanished function
+                pending.append(_Pending(entry, function))
+        if pending:
+            self._gather_evidence(region, inventory, pending)
+        for item in pending:
+            verdicts.append(
+                (item.entry, reverify(item.entry, item.live, item.evidence, self.settings, self.now))
+            )
+        return verdicts
+
+    def _gather_evidence(self, region: str, inventory: RegionInventory, pending: list[_Pending]) -> None:
+        functions = {item.live.name: item.live for item in pending}
+
+        def fail(items: list[_Pending], permission: str, error: BaseException) -> None:
+            message = describe(error, permission)
+            for item in items:
+                item.evidence = item.evidence.failed(message)
+
+        # Protect tags: the plan's and the repository's keys, one listing each.
+        tagged: set[str] = set()
+        try:
+            tagging = self.aws.client("resourcegroupstaggingapi", region)
+            for tag in sorted({s.protect_tag for s in self.settings}):
+                tagged |= {arn.rsplit(":", 1)[-1] for arn in protected_function_arns(tagging, tag)}
+        except AWS_ERRORS as error:
+            fail(pending, "tag:GetResources", error)
+        else:
+            for item in pending:
+                item.evidence = item.evidence.with_(tag_protected=item.live.name in tagged)
+
+        aliases: dict[str, list[Alias]] = {}
+        names = sorted(functions)
+        for name, found in zip(names, self._concurrently(inventory.list_aliases, names), strict=True):
+            items = [item for item in pending if item.live.name == name]
+            if isinstance(found, BaseException):
+                fail(items, "lambda:ListAliases", found)
+                continue
+            aliases[name] = found
+            for item in items:
+                routes = [d for alias in found if (d := alias.describe_target(item.entry.version))]
+                item.evidence = item.evidence.with_(aliases=tuple(routes))
+
+        try:
+            mappings = inventory.event_source_mappings_by_version()
+        except AWS_ERRORS as error:
+            fail(pending, "lambda:ListEventSourceMappings", error)
+        else:
+            for item in pending:
+                found_mappings = mappings.get((item.live.name, item.entry.version), [])
+                item.evidence = item.evidence.with_(event_source_mappings=tuple(found_mappings))
+
+        # Usage over the whole lookback window ending now: datapoints arrive late.
+        reader = MetricsReader(self.aws.client("cloudwatch", region), self.aws.performance.max_workers)
+        lookback = timedelta(days=self.plan.settings.effective_lookback_days)
+        targets = [UsageTarget(functions[name], aliases[name]) for name in names if name in aliases]
+        findings = gather_usage(reader, targets, self.now - lookback, self.now)
+        for item in pending:
+            key = (region, item.live.name)
+            if key in findings.errors:
+                item.evidence = item.evidence.failed(findings.errors[key])
+            elif key in findings.unattributed:
+                item.evidence = item.evidence.with_(
+                    usage=findings.usage[VersionKey(region, item.live.name, item.entry.version)],
+                    unattributed_function_invocations=findings.unattributed[key],
+                )
+
+        # GetPolicy last (own 15-rps quota), only where everything else would still delete.
+        asking = [item for item in pending if self._still_qualifies(item)]
+        results = self._concurrently(
+            lambda item: inventory.own_policy_statements(
+                item.entry.function_arn, item.live.name, item.entry.version
+            ),
+            asking,
+        )
+        for item, statements in zip(asking, results, strict=True):
+            if isinstance(statements, BaseException):
+                fail([item], "lambda:GetPolicy", statements)
+            else:
+                item.evidence = item.evidence.with_(own_policy_statements=tuple(statements))
+
+    def _still_qualifies(self, item: _Pending) -> bool:
+        version = next(v for v in item.live.versions if str(v.version) == item.entry.version)
+        return all(
+            still_candidate(item.live, version, item.evidence, s, self.now, not_required=NOT_REVERIFIED)
+            for s in self.settings
+        )
+
+    # --- deletion ------------------------------------------------------------------------------------
+
+    def _delete(self, entry: PlanEntry) -> EntryResult:
+        inventory = RegionInventory(self.aws.client("lambda", entry.region), entry.region)
+        started = time.monotonic()
+        try:
+            inventory.delete_version(entry.function_name, entry.version)
+        except AWS_ERRORS as error:
+            seconds = time.monotonic() - started
+            message = describe(error, "lambda:DeleteFunction")
+            if is_not_found(error):
+                return _result(entry, Outcome.ALREADY_DELETED, (), message, seconds)
+            if error_code(error) in _REFUSAL_CODES or "replicated" in message.lower():
+                return _result(entry, Outcome.SKIPPED, (AWS_REFUSED,), message, seconds)
+            return _result(entry, Outcome.FAILED, ("delete_failed",), message, seconds)
+        return _result(entry, Outcome.DELETED, (), "", time.monotonic() - started)
+
+    def _concurrently(self, work: Callable[[T], R], items: list[T]) -> list[R | BaseException]:
+        return run_concurrently(work, items, self.aws.performance.max_workers)
+
+
+def _incomplete(message: str) -> Verdict:
+    return Verdict(Outcome.FAILED, ("check_incomplete",), message)
+
+
+def _result(
+    entry: PlanEntry, outcome: Outcome, reasons: tuple[str, ...], message: str, seconds: float = 0.0
+) -> EntryResult:
+    return EntryResult(
+        region=entry.region,
+        function_name=entry.function_name,
+        version=entry.version,
+        outcome=outcome,
+        reasons=list(reasons),
+        message=message,
+        seconds=round(seconds, 4),
+    )
