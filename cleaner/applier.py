@@ -73,8 +73,13 @@ class Applier:
             for entry in to_delete:
                 results[entry.key] = _result(entry, Outcome.WOULD_DELETE, (), "every check passed (dry run)")
         else:
-            for entry, result in zip(to_delete, self._concurrently(self._delete, to_delete), strict=True):
-                results[entry.key] = result
+            for entry, outcome in zip(to_delete, self._concurrently(self._delete, to_delete), strict=True):
+                # _delete reports AWS errors itself; anything else reaching here is still per entry.
+                results[entry.key] = (
+                    _result(entry, Outcome.FAILED, ("delete_failed",), str(outcome))
+                    if isinstance(outcome, BaseException)
+                    else outcome
+                )
         self.delete_seconds = time.monotonic() - started
         return [results[entry.key] for entry in self.plan.delete]
 
