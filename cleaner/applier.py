@@ -40,6 +40,7 @@ _REFUSAL_CODES = frozenset({"ResourceConflictException"})
 class _Pending:
     entry: PlanEntry
     live: Function
+    inventory: RegionInventory
     evidence: Evidence = field(default_factory=Evidence)
 
 
@@ -57,43 +58,47 @@ class Applier:
     def run(self) -> list[EntryResult]:
         started = time.monotonic()
         results: dict[tuple[str, str, int], EntryResult] = {}
-        to_delete: list[PlanEntry] = []
+        pending: list[_Pending] = []
         for region in sorted({entry.region for entry in self.plan.delete}):
             entries = [entry for entry in self.plan.delete if entry.region == region]
-            for entry, verdict in self._verify_region(region, entries):
-                if verdict.outcome is None:
-                    to_delete.append(entry)
-                else:
-                    results[entry.key] = _result(entry, verdict.outcome, verdict.reasons, verdict.message)
-        self.verify_seconds = time.monotonic() - started
-        self.progress(f"re-verified {len(self.plan.delete)} entries: {len(to_delete)} still qualify")
-
-        started = time.monotonic()
-        if self.dry_run:
-            for entry in to_delete:
-                results[entry.key] = _result(entry, Outcome.WOULD_DELETE, (), "every check passed (dry run)")
-        else:
-            for entry, outcome in zip(to_delete, self._concurrently(self._delete, to_delete), strict=True):
-                # _delete reports AWS errors itself; anything else reaching here is still per entry.
-                results[entry.key] = (
-                    _result(entry, Outcome.FAILED, ("delete_failed",), str(outcome))
-                    if isinstance(outcome, BaseException)
-                    else outcome
+            decided, undecided = self._verify_region(region, entries)
+            pending += undecided
+            for entry, verdict in decided:
+                results[entry.key] = _result(
+                    entry, verdict.outcome or Outcome.FAILED, verdict.reasons, verdict.message
                 )
+        self.verify_seconds = time.monotonic() - started
+        self.progress(
+            f"re-verified {len(self.plan.delete)} entries in batches; {len(pending)} go to the last check"
+        )
+
+        # The last check (GetPolicy, its own quota) and the deletion (control plane) run back to back per
+        # entry: the two quota buckets are used in parallel, and each deletion follows its checks at once.
+        started = time.monotonic()
+        for item, outcome in zip(pending, self._concurrently(self._finish, pending), strict=True):
+            # _finish reports AWS errors itself; anything else reaching here is still per entry.
+            results[item.entry.key] = (
+                _result(item.entry, Outcome.FAILED, ("delete_failed",), str(outcome))
+                if isinstance(outcome, BaseException)
+                else outcome
+            )
         self.delete_seconds = time.monotonic() - started
         return [results[entry.key] for entry in self.plan.delete]
 
     # --- re-verification -----------------------------------------------------------------------------
 
-    def _verify_region(self, region: str, entries: list[PlanEntry]) -> list[tuple[PlanEntry, Verdict]]:
+    def _verify_region(
+        self, region: str, entries: list[PlanEntry]
+    ) -> tuple[list[tuple[PlanEntry, Verdict]], list[_Pending]]:
+        """Batched checks; returns entries already decided, and those still qualifying so far."""
         inventory = RegionInventory(self.aws.client("lambda", region), region)
-        verdicts: list[tuple[PlanEntry, Verdict]] = []
+        decided: list[tuple[PlanEntry, Verdict]] = []
         names = sorted({entry.function_name for entry in entries})
         live: dict[str, Function | None] = {}
         for name, found in zip(names, self._concurrently(inventory.list_versions, names), strict=True):
             if isinstance(found, BaseException):
                 message = describe(found, "lambda:ListVersionsByFunction")
-                verdicts += [(e, _incomplete(message)) for e in entries if e.function_name == name]
+                decided += [(e, _incomplete(message)) for e in entries if e.function_name == name]
                 continue
             live[name] = found
         pending: list[_Pending] = []
@@ -103,17 +108,13 @@ class Applier:
             function = live[entry.function_name]
             early = find_live_version(entry, function)
             if early is not None:
-                verdicts.append((entry, early))
+                decided.append((entry, early))
             else:
                 assert function is not None  # find_live_version handled a vanished function
-                pending.append(_Pending(entry, function))
+                pending.append(_Pending(entry, function, inventory))
         if pending:
             self._gather_evidence(region, inventory, pending)
-        for item in pending:
-            verdicts.append(
-                (item.entry, reverify(item.entry, item.live, item.evidence, self.settings, self.now))
-            )
-        return verdicts
+        return decided, pending
 
     def _gather_evidence(self, region: str, inventory: RegionInventory, pending: list[_Pending]) -> None:
         functions = {item.live.name: item.live for item in pending}
@@ -171,19 +172,24 @@ class Applier:
                     unattributed_function_invocations=findings.unattributed[key],
                 )
 
-        # GetPolicy last (own 15-rps quota), only where everything else would still delete.
-        asking = [item for item in pending if self._still_qualifies(item)]
-        results = self._concurrently(
-            lambda item: inventory.own_policy_statements(
-                item.entry.function_arn, item.live.name, item.entry.version
-            ),
-            asking,
-        )
-        for item, statements in zip(asking, results, strict=True):
-            if isinstance(statements, BaseException):
-                fail([item], "lambda:GetPolicy", statements)
+    def _finish(self, item: _Pending) -> EntryResult:
+        """GetPolicy last (own 15-rps quota), only where everything else would still delete; then the
+        final verdict and, unless this is a dry run, the deletion."""
+        if self._still_qualifies(item):
+            try:
+                statements = item.inventory.own_policy_statements(
+                    item.entry.function_arn, item.live.name, item.entry.version
+                )
+            except AWS_ERRORS as error:
+                item.evidence = item.evidence.failed(describe(error, "lambda:GetPolicy"))
             else:
                 item.evidence = item.evidence.with_(own_policy_statements=tuple(statements))
+        verdict = reverify(item.entry, item.live, item.evidence, self.settings, self.now)
+        if verdict.outcome is not None:
+            return _result(item.entry, verdict.outcome, verdict.reasons, verdict.message)
+        if self.dry_run:
+            return _result(item.entry, Outcome.WOULD_DELETE, (), "every check passed (dry run)")
+        return self._delete(item.entry, item.inventory)
 
     def _still_qualifies(self, item: _Pending) -> bool:
         version = next(v for v in item.live.versions if str(v.version) == item.entry.version)
@@ -194,8 +200,7 @@ class Applier:
 
     # --- deletion ------------------------------------------------------------------------------------
 
-    def _delete(self, entry: PlanEntry) -> EntryResult:
-        inventory = RegionInventory(self.aws.client("lambda", entry.region), entry.region)
+    def _delete(self, entry: PlanEntry, inventory: RegionInventory) -> EntryResult:
         started = time.monotonic()
         try:
             inventory.delete_version(entry.function_name, entry.version)
