@@ -55,11 +55,7 @@ def test_scan_edit_validate_apply_deletes_exactly_the_reviewed_plan(
     )
     assert scanned.returncode == 0, scanned.stderr
     summary = json.loads(scanned.stdout)
-    plan_json = (
-        tmp_path / summary["plan_json"]
-        if not Path(summary["plan_json"]).is_absolute()
-        else Path(summary["plan_json"])
-    )
+    plan_json = Path(summary["plan_json"])
     original = tmp_path / "original.json"
     original.write_text(plan_json.read_text())
     assert summary["summary"]["delete_count"] == 4
