@@ -1,0 +1,479 @@
+"""The GitHub Actions workflows: zizmor and actionlint find nothing, the security rules of DESIGN.md hold
+structurally (pinned actions, least permissions, no expression expansion inside `run:`), they agree with
+the roles `iam-template` trusts, and their shell steps do what they say when run against a real git
+history with a stand-in `snapstart-cleaner`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cleaner.iam_template import DEFAULT_BRANCH, DEFAULT_ENVIRONMENT, TemplateOptions
+
+yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (it comes with moto[server])")
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml")
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<ref>\S+)(?P<rest>.*)$")
+
+
+def load(name: str) -> dict[Any, Any]:
+    document: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    # YAML 1.1 reads the bare key `on` as the boolean true.
+    if True in document:
+        document["on"] = document.pop(True)
+    return document
+
+
+def jobs(name: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = load(name)["jobs"]
+    return found
+
+
+def steps(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for job_name, job in jobs(name).items():
+        for step in job.get("steps", []):
+            yield job_name, step
+
+
+def step_named(workflow: str, name: str) -> dict[str, Any]:
+    return next(step for _, step in steps(workflow) if step.get("name") == name)
+
+
+def tool(name: str) -> str | None:
+    """The linter installed next to this interpreter (the dev extra), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+# --- linters -------------------------------------------------------------------------------------------
+
+
+def test_the_workflows_are_all_there() -> None:
+    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == sorted(NAMES)
+
+
+def test_zizmor_finds_nothing() -> None:
+    zizmor = tool("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
+    result = subprocess.run(
+        [zizmor, "--offline", "--format", "plain", "--no-progress", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout, result.stdout
+
+
+def test_actionlint_finds_nothing() -> None:
+    actionlint = tool("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install -e '.[dev]')")
+    # actionlint runs shellcheck on every `run:` script when shellcheck is on PATH (it is on GitHub's
+    # runners, so CI checks the scripts too).
+    result = subprocess.run(
+        [actionlint, "-no-color", *(str(WORKFLOWS / name) for name in NAMES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+# --- structure -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_permissions_are_empty_by_default_and_granted_per_job(name: str) -> None:
+    assert load(name)["permissions"] == {}
+    for job_name, job in jobs(name).items():
+        assert isinstance(job.get("permissions"), dict), f"{name}: job {job_name} has no permissions"
+        assert set(job["permissions"].values()) <= {"read", "write"}
+
+
+def test_only_the_aws_jobs_can_get_an_oidc_token_and_they_cannot_write_the_repository() -> None:
+    with_token = {
+        (name, job_name)
+        for name in NAMES
+        for job_name, job in jobs(name).items()
+        if job["permissions"].get("id-token") == "write"
+    }
+    assert with_token == {("scan.yml", "scan"), ("apply.yml", "apply")}
+    for name, job_name in with_token:
+        assert jobs(name)[job_name]["permissions"].get("contents") == "read"
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_tag_as_a_comment() -> None:
+    pins: dict[str, set[str]] = {}
+    for name in NAMES:
+        for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines():
+            match = USES_LINE.match(line)
+            if not match:
+                continue
+            ref = match["ref"]
+            assert PINNED.match(ref), f"{name}: {line.strip()}"
+            assert re.match(r"^\s*#\s*v\d+(\.\d+)*\s*$", match["rest"]), f"{name}: no tag comment: {line}"
+            action, sha = ref.split("@")
+            pins.setdefault(action, set()).add(sha)
+    assert all(len(shas) == 1 for shas in pins.values()), pins  # one version of each action everywhere
+    for name in NAMES:  # and nothing pulled in some other way the line check would miss
+        for job_name, step in steps(name):
+            if "uses" in step:
+                assert PINNED.match(step["uses"]), f"{name}: {job_name}: {step['uses']}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_expression_is_expanded_inside_a_run_script(name: str) -> None:
+    for job_name, step in steps(name):
+        assert "${{" not in step.get("run", ""), f"{name}: {job_name}: {step.get('name')}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_checkouts_do_not_persist_credentials(name: str) -> None:
+    # None of these jobs pushes with git (open-pr writes through the GitHub API).
+    for job_name, step in steps(name):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step.get("with", {}).get("persist-credentials") is False, f"{name}: {job_name}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_python_is_3_12(name: str) -> None:
+    setups = [step for _, step in steps(name) if step.get("uses", "").startswith("actions/setup-python@")]
+    assert setups
+    assert all(step["with"]["python-version"] == "3.12" for step in setups)
+
+
+def test_no_workflow_runs_untrusted_code_with_secrets_or_write_tokens() -> None:
+    for name in NAMES:
+        triggers = load(name)["on"]
+        assert "pull_request_target" not in triggers
+        assert "workflow_run" not in triggers
+
+
+def test_the_scan_job_gets_the_scan_role_as_the_default_branch_without_an_environment() -> None:
+    workflow = load("scan.yml")
+    assert "schedule" in workflow["on"]
+    assert set(workflow["on"]["workflow_dispatch"]["inputs"]) == {
+        "regions",
+        "min_age_days",
+        "keep_last_n",
+        "lookback_days",
+        "open_pr",
+    }
+    scan = jobs("scan.yml")["scan"]
+    # With an environment GitHub would put `environment:` in the token's subject, and the scan role
+    # (trusted for `ref:refs/heads/<default branch>`) would refuse it.
+    assert "environment" not in scan
+    assert TemplateOptions(github_repo="o/r").scan_subject.endswith(f":ref:refs/heads/{DEFAULT_BRANCH}")
+    credentials = next(s for s in scan["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+    assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_SCAN_ROLE_ARN }}"
+    assert "aws-access-key-id" not in credentials["with"]
+    # Every input reaches the script through env only.
+    scan_step = step_named("scan.yml", "Scan")
+    assert set(scan_step["env"].values()) == {
+        "${{ inputs.regions }}",
+        "${{ inputs.min_age_days }}",
+        "${{ inputs.keep_last_n }}",
+        "${{ inputs.lookback_days }}",
+    }
+
+
+def test_the_plan_pull_request_is_opened_by_a_job_without_aws_access() -> None:
+    open_pr = jobs("scan.yml")["open-pr"]
+    assert open_pr["needs"] == "scan"
+    assert open_pr["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert not any("configure-aws-credentials" in step.get("uses", "") for step in open_pr["steps"])
+    assert any("snapstart-cleaner open-pr" in step.get("run", "") for step in open_pr["steps"])
+
+
+def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None:
+    workflow = load("apply.yml")
+    assert workflow["on"] == {"push": {"branches": [DEFAULT_BRANCH], "paths": ["plans/**/plan.json"]}}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    apply = jobs("apply.yml")["apply"]
+    assert apply["environment"] == DEFAULT_ENVIRONMENT
+    assert TemplateOptions(github_repo="o/r").apply_subject.endswith(f":environment:{DEFAULT_ENVIRONMENT}")
+    assert apply["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}
+    credentials = next(s for s in apply["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+    assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_APPLY_ROLE_ARN }}"
+    script = step_named("apply.yml", "Apply the plans this push changed")
+    assert "--require-approval" in script["run"]
+    assert script["env"]["DRY_RUN"] == "${{ vars.SNAPSTART_DRY_RUN }}"
+    assert script["env"]["BEFORE"] == "${{ github.event.before }}"
+
+
+def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
+    workflow = load("plan-check.yml")
+    assert workflow["on"] == {"pull_request": {"paths": ["plans/**"]}}
+    checkouts = [s for _, s in steps("plan-check.yml") if s.get("uses", "").startswith("actions/checkout@")]
+    base = next(s for s in checkouts if "ref" in s.get("with", {}))
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    install = step_named("plan-check.yml", "Install snapstart-cleaner")
+    assert base["with"]["path"] in install["run"]
+
+
+# --- the shell steps, run for real ------------------------------------------------------------------------
+
+# A stand-in for the CLI: logs its arguments (one JSON list per line) and, for `validate --against`,
+# a copy of the original it was given; answers like the real one.
+FAKE_CLI = r"""#!/usr/bin/env python3
+import json, os, shutil, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\n")
+if args[0] == "scan":
+    print(json.dumps({"plan_id": "20261101T120000Z", "summary": {"delete_count": 2}}))
+    os.makedirs("plans/20261101T120000Z", exist_ok=True)
+    with open("plans/20261101T120000Z/plan.md", "w") as md:
+        md.write("# Plan 20261101T120000Z\n")
+elif args[0] == "validate":
+    against = args[args.index("--against") + 1]
+    shutil.copy(against, os.environ["FAKE_LOG"] + "." + str(sum(1 for _ in open(os.environ["FAKE_LOG"]))))
+    if "--format" in args and args[args.index("--format") + 1] == "json":
+        print(json.dumps({"ok": True, "findings": [], "dropped": ["us-east-1 api:1"],
+                          "delete_count": 1, "estimated_monthly_savings_usd": 4.2}))
+elif args[0] == "apply":
+    sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
+"""
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[Any]:
+    """Runs a workflow step's script as GitHub does (bash -eo pipefail) in a scratch git repository,
+    with `snapstart-cleaner` replaced by FAKE_CLI."""
+    if shutil.which("bash") is None or shutil.which("git") is None:
+        pytest.skip("bash and git are needed to run the workflow scripts")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "snapstart-cleaner"
+    fake.write_text(FAKE_CLI.replace("python3", Path(sys.executable).as_posix(), 1), encoding="utf-8")
+    fake.chmod(0o755)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    base_env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "FAKE_LOG": str(tmp_path / "cli.log"),
+    }
+
+    class Shell:
+        root = tmp_path
+        cwd = repo
+
+        def git(self, *args: str) -> str:
+            return subprocess.run(
+                ["git", *args], cwd=repo, env=base_env, capture_output=True, text=True, check=True
+            ).stdout.strip()
+
+        def commit(self, files: dict[str, str], message: str) -> str:
+            for path, text in files.items():
+                (repo / path).parent.mkdir(parents=True, exist_ok=True)
+                (repo / path).write_text(text, encoding="utf-8")
+            self.git("add", "-A")
+            self.git("commit", "-q", "-m", message)
+            return self.git("rev-parse", "HEAD")
+
+        def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                cwd=repo,
+                env={**base_env, **env},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+
+        def calls(self) -> list[list[str]]:
+            log = tmp_path / "cli.log"
+            if not log.exists():
+                return []
+            return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+    shell = Shell()
+    shell.git("init", "-q", "-b", "main")
+    yield shell
+
+
+def test_the_scan_script_passes_inputs_as_flags_and_publishes_the_plan_id(shell: Any) -> None:
+    script = step_named("scan.yml", "Scan")["run"]
+    result = shell.run(
+        script, REGIONS="us-east-1, eu-west-1", MIN_AGE_DAYS="30", KEEP_LAST_N="", LOOKBACK_DAYS="7"
+    )
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [
+        [
+            "scan",
+            "--format",
+            "json",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--min-age-days",
+            "30",
+            "--lookback-days",
+            "7",
+        ]
+    ]
+    output = (shell.root / "output").read_text(encoding="utf-8")
+    assert output.splitlines() == ["plan-id=20261101T120000Z", "delete-count=2"]
+
+
+def test_a_scheduled_scan_passes_no_flags_so_the_repository_settings_apply(shell: Any) -> None:
+    script = step_named("scan.yml", "Scan")["run"]
+    result = shell.run(script, REGIONS="", MIN_AGE_DAYS="", KEEP_LAST_N="", LOOKBACK_DAYS="")
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [["scan", "--format", "json"]]
+
+
+def test_an_input_cannot_inject_shell(shell: Any) -> None:
+    script = step_named("scan.yml", "Scan")["run"]
+    marker = shell.root / "pwned"
+    result = shell.run(
+        script, REGIONS=f"us-east-1;touch {marker}", MIN_AGE_DAYS=f"$(touch {marker})", KEEP_LAST_N="",
+        LOOKBACK_DAYS="",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    # Handed to the CLI as literal values, which it rejects (exit 2) as not region names or numbers.
+    assert shell.calls() == [
+        [
+            *("scan", "--format", "json"),
+            *("--region", "us-east-1;touch", "--region", str(marker)),
+            *("--min-age-days", f"$(touch {marker})"),
+        ]
+    ]
+
+
+def test_the_plan_summary_step_appends_plan_md_to_the_job_summary(shell: Any) -> None:
+    (shell.cwd / "plans" / "p1").mkdir(parents=True)
+    (shell.cwd / "plans" / "p1" / "plan.md").write_text("# Plan p1\n", encoding="utf-8")
+    result = shell.run(step_named("scan.yml", "Plan summary")["run"], PLAN_ID="p1")
+    assert result.returncode == 0, result.stderr
+    assert (shell.root / "summary").read_text(encoding="utf-8") == "# Plan p1\n"
+
+
+def _plan(versions: list[str]) -> str:
+    return json.dumps({"delete": versions}, indent=2) + "\n"
+
+
+def test_the_plan_check_validates_each_changed_plan_against_its_first_added_version(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n", "plans/old/plan.json": _plan(["a"])}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner")
+    shell.commit({"plans/p1/plan.json": _plan(["1", "3"]), "plans/p1/plan.md": "2\n"}, "review: drop 2")
+    shell.commit({"plans/p1/plan.json": _plan(["3"])}, "review: drop 1")
+    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
+    assert result.returncode == 0, result.stderr
+    calls = shell.calls()
+    assert [c[0] for c in calls] == ["validate", "validate"]  # github annotations, then the json summary
+    assert calls[0][1] == "plans/p1/plan.json" and calls[0][-2:] == ["--format", "github"]
+    # The original handed to --against is the scanner's version, not the previous edit.
+    assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["1", "2", "3"]}
+    comment = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
+    assert "`plans/p1/plan.json`: valid" in comment
+    assert "1 versions to delete, estimated savings $4.2/month." in comment
+    assert "- `us-east-1 api:1`" in comment
+    assert (shell.root / "summary").read_text(encoding="utf-8") == comment
+
+
+def test_an_edit_of_a_plan_already_on_the_base_branch_is_checked_against_the_base_version(
+    shell: Any,
+) -> None:
+    base = shell.commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier")
+    shell.git("checkout", "-q", "-b", "edit")
+    shell.commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c")
+    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["a", "b"]}
+
+
+def test_the_plan_check_fails_when_validation_fails(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
+    fake = shell.root / "bin" / "snapstart-cleaner"
+    fake.write_text(fake.read_text(encoding="utf-8") + "sys.exit(1)\n", encoding="utf-8")
+    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
+    assert result.returncode == 1
+    comment = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
+    assert "**invalid**" in comment
+
+
+def test_the_plan_check_fails_closed_when_the_base_commit_is_missing(shell: Any) -> None:
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
+    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA="0" * 40)
+    assert result.returncode != 0
+    assert shell.calls() == []
+
+
+def _apply_history(shell: Any) -> tuple[str, str]:
+    before = shell.commit({"plans/old/plan.json": _plan(["a"]), "README.md": "x\n"}, "earlier")
+    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "plan p1")
+    shell.commit({"plans/p2/plan.json": _plan(["2"]), "README.md": "y\n"}, "plan p2")
+    return before, shell.git("rev-parse", "HEAD")
+
+
+def test_the_apply_script_applies_the_plans_the_push_changed_as_a_dry_run_by_default(shell: Any) -> None:
+    before, sha = _apply_history(shell)
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="")
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [
+        ["apply", "plans/p1/plan.json", "--require-approval", "--dry-run"],
+        ["apply", "plans/p2/plan.json", "--require-approval", "--dry-run"],
+    ]
+
+
+def test_the_apply_script_deletes_only_when_dry_run_is_switched_off(shell: Any) -> None:
+    before, sha = _apply_history(shell)
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    for value, dry in (("true", True), ("False", True), ("no", True), ("false", False)):
+        (shell.root / "cli.log").unlink(missing_ok=True)
+        assert shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN=value).returncode == 0
+        assert all(("--dry-run" in call) is dry for call in shell.calls()), value
+
+
+def test_the_apply_script_reports_the_worst_exit_code_after_trying_every_plan(shell: Any) -> None:
+    before, sha = _apply_history(shell)
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="false", FAKE_APPLY_EXIT="3")
+    assert result.returncode == 3
+    assert len(shell.calls()) == 2
+
+
+def test_a_push_without_a_usable_before_commit_compares_with_the_parent(shell: Any) -> None:
+    _, sha = _apply_history(shell)
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    result = shell.run(script, BEFORE="0" * 40, GITHUB_SHA=sha, DRY_RUN="")
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [["apply", "plans/p2/plan.json", "--require-approval", "--dry-run"]]
