@@ -43,6 +43,9 @@ def _excluded(s: Subject) -> str | None:
 
 def _too_recent(s: Subject) -> str | None:
     _, min_age_days = s.settings.thresholds_for(s.function.name)
+    if s.version.last_modified > s.now:
+        # Modified after the instant evaluated (clock skew, or a past --now): too recent at any setting.
+        return f"modified {s.version.last_modified.isoformat()}, after the scan's now"
     age = age_days(s.version, s.now)
     return f"{age} days old < min_age_days {min_age_days}" if age < min_age_days else None
 
