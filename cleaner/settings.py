@@ -22,10 +22,14 @@ DEFAULT_PROTECT_TAG = "snapstart-cleaner:keep"
 DEFAULT_CACHE_PRICE_PER_GB_SECOND = 0.0000015046
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# CloudWatch keeps hourly datapoints for 455 days: no usage window can reach further back.
+MAX_LOOKBACK_DAYS = 455
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a TOML value of the wrong type (`keep_last_n = true`, `min_age_days = "14"`) is an error,
+    # not silently coerced.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class FunctionOverride(_Strict):
@@ -40,8 +44,8 @@ class ScanSettings(_Strict):
     regions: list[str] = Field(default_factory=list)
     min_age_days: int = Field(default=14, ge=0, le=3650)
     keep_last_n: int = Field(default=3, ge=0, le=1000)
-    # None: the same as min_age_days. CloudWatch keeps hourly data for 455 days.
-    lookback_days: int | None = Field(default=None, ge=1, le=455)
+    # None: the same as min_age_days (at most MAX_LOOKBACK_DAYS).
+    lookback_days: int | None = Field(default=None, ge=1, le=MAX_LOOKBACK_DAYS)
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     protect_tag: str = Field(default=DEFAULT_PROTECT_TAG, min_length=1, max_length=128)
@@ -58,7 +62,9 @@ class ScanSettings(_Strict):
 
     @property
     def effective_lookback_days(self) -> int:
-        return self.lookback_days if self.lookback_days is not None else max(self.min_age_days, 1)
+        if self.lookback_days is not None:
+            return self.lookback_days
+        return min(max(self.min_age_days, 1), MAX_LOOKBACK_DAYS)
 
     def thresholds_for(self, function_name: str) -> tuple[int, int]:
         """(keep_last_n, min_age_days) for one function, after per-function overrides."""
