@@ -98,6 +98,15 @@ class Summary(_Strict):
     keep_reasons: dict[Reason, int]
 
 
+class EntryConflict(ValueError):
+    """A plan-level rule broken by one entry; `path` locates that entry, for the error's line number."""
+
+    def __init__(self, section: str, index: int, entry: PlanEntry, problem: str) -> None:
+        super().__init__(f"{section}[{index}] {entry.label}: {problem}")
+        self.path: tuple[str, int] = (section, index)
+        self.problem = problem
+
+
 class Plan(_Strict):
     schema_version: Literal[1]
     plan_id: str = Field(pattern=_PLAN_ID.pattern)
@@ -116,19 +125,22 @@ class Plan(_Strict):
         seen: set[tuple[str, str, int]] = set()
         for section in ("delete", "keep"):
             for index, entry in enumerate(getattr(self, section)):
-                where = f"{section}[{index}] {entry.label}"
                 if entry.key in seen:
-                    raise ValueError(f"{where}: listed more than once")
+                    raise EntryConflict(section, index, entry, "listed more than once")
                 seen.add(entry.key)
                 if entry.region not in self.regions:
-                    raise ValueError(f"{where}: region {entry.region} is not among the plan's regions")
+                    raise EntryConflict(
+                        section, index, entry, f"region {entry.region} is not among the plan's regions"
+                    )
                 deletes = entry.reasons == [Reason.NO_ACTIVITY_AND_STALE]
                 if section == "delete" and not deletes:
-                    raise ValueError(
-                        f"{where}: a deletion must have exactly the reason no_activity_and_stale"
+                    raise EntryConflict(
+                        section, index, entry, "a deletion must have exactly the reason no_activity_and_stale"
                     )
                 if section == "keep" and Reason.NO_ACTIVITY_AND_STALE in entry.reasons:
-                    raise ValueError(f"{where}: a kept version cannot carry no_activity_and_stale")
+                    raise EntryConflict(
+                        section, index, entry, "a kept version cannot carry no_activity_and_stale"
+                    )
         return self
 
     def with_derived_summary(self) -> Plan:
@@ -189,8 +201,13 @@ def describe_plan_errors(error: ValidationError, text: str, document: object, so
     messages = []
     for detail in error.errors():
         path = tuple(detail["loc"])
+        message = detail["msg"]
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, EntryConflict):
+            # Raised on the whole plan, about one entry: point at that entry, not at line 1.
+            path, message = (*path, *cause.path), cause.problem
         line = line_for(lines, path)
-        messages.append(f"{source}:{line}: {_describe_path(path, document)}: {detail['msg']}")
+        messages.append(f"{source}:{line}: {_describe_path(path, document)}: {message}")
     return "\n".join(messages)
 
 
