@@ -31,7 +31,9 @@ def retention_floor_seconds(lookback: timedelta) -> int:
 def choose_period(lookback: timedelta) -> int:
     """The finest valid period for which a full batch of 500 series stays within the datapoint cap."""
     floor = retention_floor_seconds(lookback)
-    points_per_series = MAX_DATAPOINTS_PER_CALL // MAX_QUERIES_PER_CALL
+    # One bucket less than the cap allows: a window not aligned to the period touches one more bucket
+    # (see queries_per_call).
+    points_per_series = MAX_DATAPOINTS_PER_CALL // MAX_QUERIES_PER_CALL - 1
     wanted = max(floor, math.ceil(lookback.total_seconds() / points_per_series))
     for period in _PERIODS:
         if period >= wanted and period % floor == 0:
