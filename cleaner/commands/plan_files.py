@@ -61,10 +61,20 @@ def run_validate(plan_json: Path, against: Path | None, output_format: str, env:
         for finding in findings:
             file, line = where(finding)
             if output_format == "github":
-                env.print(f"::error file={file},line={line}::{finding.message}")
+                env.print(f"::error file={_property(file)},line={line}::{_data(finding.message)}")
             else:
                 env.print(f"{file}:{line}: {finding.message}")
         if not findings:
             dropped_text = f", {len(dropped)} dropped by review" if against is not None else ""
             env.print(f"{plan_json}: valid ({len(plan.delete)} versions to delete{dropped_text})")
     return ExitCode.FAILURES if findings else ExitCode.OK
+
+
+def _data(text: str) -> str:
+    """A GitHub workflow-command message: `%`, CR and LF escaped, so it stays one command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """A GitHub workflow-command property value: also `:` and `,` escaped."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
