@@ -4,6 +4,7 @@ exit codes. `program(argv, env)` is the whole program as a function of its envir
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -206,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
 def program(argv: Sequence[str], env: Environment) -> ExitCode:
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv))
+        # argparse writes usage errors and --help to sys.stderr/sys.stdout: send them to env's streams.
+        with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
+            args = parser.parse_args(list(argv))
     except SystemExit as exit_:
         # argparse exits 2 on usage errors (the contract's "bad input") and 0 for --help.
         return ExitCode.OK if exit_.code in (0, None) else ExitCode.BAD_INPUT
