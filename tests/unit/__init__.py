@@ -1,0 +1,1 @@
+"""Fast tests of the pure core: no AWS, no moto, no network."""

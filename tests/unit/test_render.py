@@ -1,0 +1,138 @@
+"""plan.md, the review page (cleaner/render.py + templates/plan.md.j2).
+
+The golden file tests/golden/plan.md is the rendering of `factories.sample_plan()`. After an intended
+change to the template or the sample plan, regenerate it and review the diff:
+
+    UPDATE_GOLDEN=1 python -m pytest tests/unit/test_render.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from cleaner.plan import Plan
+from cleaner.reasons import Reason
+from cleaner.render import _markdown_cell, render_plan_markdown
+
+from .factories import entry, sample_plan
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "plan.md"
+
+
+def test_plan_md_matches_the_golden_file() -> None:
+    rendered = render_plan_markdown(sample_plan())
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(rendered, encoding="utf-8")
+    assert GOLDEN.exists(), f"{GOLDEN} is missing: run with UPDATE_GOLDEN=1 to create it"
+    assert rendered == GOLDEN.read_text(encoding="utf-8"), (
+        "plan.md rendering changed: if intended, regenerate with UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+def test_render_is_deterministic() -> None:
+    assert render_plan_markdown(sample_plan()) == render_plan_markdown(sample_plan())
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("a|b", "a\\|b"),
+        ("a\\|b", "a\\\\\\|b"),  # a literal backslash cannot un-escape the pipe
+        ("line\nbreak", "line break"),
+        ("<script>", "&lt;script&gt;"),
+        (None, "—"),
+        (42, "42"),
+    ],
+    ids=["pipe", "backslash-before-pipe", "newline", "html", "none", "number"],
+)
+def test_markdown_cells_are_escaped(value: object, cell: str) -> None:
+    assert _markdown_cell(value) == cell
+
+
+def _unescaped_pipes(row: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", row))
+
+
+def _plan_with(*, details: list[str], warnings: list[str]) -> Plan:
+    base = sample_plan()
+    kept = entry("api", 4, reasons=[Reason.ALIAS_PROTECTED], details=details)
+    return base.model_copy(update={"keep": [kept], "warnings": warnings}).with_derived_summary()
+
+
+def test_a_pipe_in_a_cell_does_not_split_the_table_row() -> None:
+    markdown = render_plan_markdown(_plan_with(details=["alias a|b (primary)", "x | y"], warnings=[]))
+    (row,) = [line for line in markdown.splitlines() if "alias a" in line]
+    assert "alias a\\|b (primary); x \\| y" in row
+    header = next(
+        line
+        for line in markdown.splitlines()
+        if line.startswith("| version | age (days) | last invoked | reasons")
+    )
+    assert _unescaped_pipes(row) == _unescaped_pipes(header)
+
+
+def test_every_table_row_has_as_many_cells_as_its_header() -> None:
+    lines = render_plan_markdown(sample_plan()).splitlines()
+    header_cells = 0
+    for line in lines:
+        if not line.startswith("|"):
+            header_cells = 0
+            continue
+        if header_cells == 0:
+            header_cells = _unescaped_pipes(line)
+        assert _unescaped_pipes(line) == header_cells, line
+
+
+def test_warnings_are_escaped_and_kept_on_one_line() -> None:
+    markdown = render_plan_markdown(_plan_with(details=[], warnings=["a|b\n# not a heading"]))
+    assert "> - a\\|b # not a heading" in markdown.splitlines()
+
+
+def test_the_headline_counts_and_totals_the_deletions() -> None:
+    plan = sample_plan()
+    headline = render_plan_markdown(plan).splitlines()[2]
+    s = plan.summary
+    assert headline.startswith(
+        f"**{s.delete_count} SnapStart versions to delete** in {s.functions_with_deletions} functions"
+    )
+    assert f"**${s.estimated_monthly_savings_usd:,.2f} / month**" in headline
+
+
+def test_singular_wording_for_one_version() -> None:
+    plan = sample_plan()
+    one = plan.model_copy(update={"delete": plan.delete[:1]}).with_derived_summary()
+    assert "**1 SnapStart version to delete** in 1 function ·" in render_plan_markdown(one)
+
+
+def test_a_plan_with_nothing_to_delete_says_so() -> None:
+    plan = sample_plan()
+    empty = plan.model_copy(update={"delete": []}).with_derived_summary()
+    markdown = render_plan_markdown(empty)
+    assert "Nothing to delete: every SnapStart version is kept" in markdown
+    assert "### `" not in markdown
+
+
+def test_each_deletion_and_each_kept_version_appears_once() -> None:
+    plan = sample_plan()
+    markdown = render_plan_markdown(plan)
+    for e in plan.delete + plan.keep:
+        section = markdown[markdown.index(f"`{e.function_name}`") :]
+        assert re.search(rf"^\| {e.version} \| {e.age_days} \|", section, re.MULTILINE), e.label
+
+
+def test_usage_that_was_not_looked_up_says_not_checked() -> None:
+    plan = sample_plan()
+    kept = entry("api", 4, reasons=[Reason.TOO_RECENT], invocations_in_window=None)
+    markdown = render_plan_markdown(plan.model_copy(update={"keep": [kept]}).with_derived_summary())
+    assert "| 4 | 60 | not checked | too_recent |" in markdown
+
+
+def test_usage_looked_up_with_no_traffic_says_none_in_window() -> None:
+    (row,) = [
+        line for line in render_plan_markdown(sample_plan()).splitlines() if line.startswith("| 1 | 150 |")
+    ]
+    assert "| none in window |" in row
