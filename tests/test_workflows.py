@@ -345,7 +345,7 @@ def test_the_scan_script_passes_inputs_as_flags_and_publishes_the_plan_id(shell:
         ]
     ]
     output = (shell.root / "output").read_text(encoding="utf-8")
-    assert output.splitlines() == ["plan-id=20261101T120000Z", "delete-count=2"]
+    assert output.splitlines() == ["plan-id=20261101T120000Z"]
 
 
 def test_a_scheduled_scan_passes_no_flags_so_the_repository_settings_apply(shell: Any) -> None:
