@@ -97,6 +97,35 @@ def test_actionlint_finds_nothing() -> None:
     assert result.stdout == ""
 
 
+def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
+    """actionlint knows the inputs of popular actions by tag, not by commit: check a copy of the
+    workflows with each pin replaced by its tag's major version (from the pin's comment)."""
+    actionlint = tool("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install -e '.[dev]')")
+    copy = tmp_path / ".github" / "workflows"
+    copy.mkdir(parents=True)
+    for name in NAMES:
+        text = (WORKFLOWS / name).read_text(encoding="utf-8")
+        (copy / name).write_text(re.sub(r"@[0-9a-f]{40}\s*#\s*(v\d+)\S*", r"@\1", text), encoding="utf-8")
+    result = subprocess.run(
+        [actionlint, "-format", "{{json .}}", "-shellcheck=", *(str(copy / name) for name in NAMES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    problems = [
+        f"{e['filepath']}:{e['line']}: {e['message']}"
+        for e in json.loads(result.stdout or "[]")
+        # The Node 20 deprecation notice concerns which releases are pinned (a change of pins, in
+        # every workflow at once), not how the workflows use them.
+        if not (e["kind"] == "action" and "is deprecated" in e["message"])
+    ]
+    assert problems == [], result.stderr
+
+
 # --- structure -----------------------------------------------------------------------------------------
 
 
