@@ -42,7 +42,7 @@ class _Strict(BaseModel):
 
 class PlanEntry(_Strict):
     region: str
-    function_name: str = Field(min_length=1, max_length=140)
+    function_name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")  # a Lambda function name
     version: str = Field(pattern=r"^\d+$")
     function_arn: str
     runtime: str | None
@@ -221,7 +221,9 @@ def _describe_path(path: tuple[str | int, ...], document: object) -> str:
             text += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
             if isinstance(node, dict) and "function_name" in node:
-                text += f" ({node.get('function_name')}:{node.get('version')})"
+                # Escaped: the text comes from the file, and one error must stay one line.
+                label = f"{node.get('function_name')}:{node.get('version')}"
+                text += f" ({label.encode('unicode_escape').decode('ascii')})"
         else:
             text += f".{part}"
             node = node.get(part) if isinstance(node, dict) else None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from cleaner.cli import Environment
-from cleaner.exit_codes import ExitCode
+from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.jsonlines import line_for, locate_lines
 from cleaner.plan import PLAN_MD, load_plan, plan_json_text, write_text_atomically
 from cleaner.render import render_plan_markdown
@@ -22,7 +23,31 @@ def run_render(plan_json: Path, env: Environment) -> ExitCode:
     return ExitCode.OK
 
 
+_LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::(?P<column>\d+))?: (?P<message>.*)$")
+
+
+def _annotate_bad_input(error: BadInputError, env: Environment) -> None:
+    """Also show an unreadable or schema-invalid plan as annotations on the offending lines."""
+    for text in error.message.splitlines():
+        match = _LOCATED.match(text)
+        if match:
+            column = f",col={match['column']}" if match["column"] else ""
+            where = f"file={_property(match['file'])},line={match['line']}{column}"
+            env.print(f"::error {where}::{_data(match['message'])}")
+        else:
+            env.print(f"::error::{_data(text)}")
+
+
 def run_validate(plan_json: Path, against: Path | None, output_format: str, env: Environment) -> ExitCode:
+    try:
+        return _validate(plan_json, against, output_format, env)
+    except BadInputError as error:
+        if output_format == "github":
+            _annotate_bad_input(error, env)
+        raise
+
+
+def _validate(plan_json: Path, against: Path | None, output_format: str, env: Environment) -> ExitCode:
     plan = load_plan(plan_json)
     md_path = plan_json.parent / PLAN_MD
     markdown = md_path.read_text(encoding="utf-8") if md_path.exists() else None

@@ -121,6 +121,15 @@ def test_github_format_annotates_the_changed_line(cli: Cli) -> None:
 
 
 def test_github_format_escapes_what_would_break_the_command(cli: Cli) -> None:
+    # Plan text can no longer carry such characters (function names are validated), but the paths
+    # and messages of workflow commands still must not be able to split an annotation.
+    from cleaner.commands.plan_files import _data, _property
+
+    assert _data("odd%name\nx\ry") == "odd%25name%0Ax%0Dy"
+    assert _property("plans/a:b,c%d") == "plans/a%3Ab%2Cc%25d"
+
+
+def test_a_function_name_aws_would_never_accept_is_a_schema_error(cli: Cli) -> None:
     def add_odd_name(doc: dict[str, Any]) -> None:
         new = dict(doc["delete"][-1])
         new.update(
@@ -129,12 +138,19 @@ def test_github_format_escapes_what_would_break_the_command(cli: Cli) -> None:
         doc["delete"].append(new)
 
     edit_json(cli.cwd / PLAN, add_odd_name)
-    cli("render", PLAN)
     run = cli("validate", PLAN, "--against", ORIGINAL, "--format", "github")
-    assert run.code == ExitCode.FAILURES
-    (annotation,) = run.out.splitlines()
-    assert annotation.startswith("::error file=")
-    assert "odd%25name%0Ax:3" in annotation
+    assert run.code == ExitCode.BAD_INPUT
+    assert "function_name" in run.err
+    annotations = run.out.splitlines()  # schema errors also land on their lines in the PR
+    assert annotations and all(a.startswith(f"::error file={cli.cwd / PLAN},line=") for a in annotations)
+    assert any("function_name" in a for a in annotations)
+
+
+def test_malformed_json_is_annotated_at_its_line_and_column_in_github_format(cli: Cli) -> None:
+    (cli.cwd / PLAN).write_text('{\n  "schema_version": 1,\n  "plan_id": oops\n}\n')
+    run = cli("validate", PLAN, "--format", "github")
+    assert run.code == ExitCode.BAD_INPUT
+    assert run.out.startswith(f"::error file={cli.cwd / PLAN},line=3,col=14::not valid JSON")
 
 
 def test_json_format_reports_findings_and_totals(cli: Cli) -> None:
