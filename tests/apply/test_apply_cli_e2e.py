@@ -58,7 +58,7 @@ def test_scan_edit_validate_apply_deletes_exactly_the_reviewed_plan(
     plan_json = Path(summary["plan_json"])
     original = tmp_path / "original.json"
     original.write_text(plan_json.read_text())
-    assert summary["summary"]["delete_count"] == 4
+    assert summary["summary"]["delete_count"] == 4, plan_json.read_text()[-3000:]
 
     # The reviewer keeps orders:2 by deleting its entry, then re-renders.
     document = json.loads(plan_json.read_text())
