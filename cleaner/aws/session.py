@@ -47,7 +47,9 @@ class AwsContext:
         self._config = Config(
             # `standard` retries throttling (TooManyRequestsException, ThrottlingException) and transient
             # errors with exponential backoff; enough attempts to ride out a deploy pipeline's burst.
-            retries={"mode": "standard", "max_attempts": self.performance.max_attempts},
+            # `total_max_attempts` counts the first request too (botocore's `max_attempts` key counts
+            # retries only, one more than the setting says).
+            retries={"mode": "standard", "total_max_attempts": self.performance.max_attempts},
             max_pool_connections=self.performance.max_workers + 4,
             user_agent_extra=f"snapstart-cleaner/{__version__}",
         )
