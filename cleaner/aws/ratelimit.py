@@ -68,6 +68,9 @@ class RateLimiter:
     """One token bucket per (region, quota bucket); buckets without a configured rate are not paced."""
 
     rates: dict[str, float]
+    # Injectable for tests: the pacing is then observable without waiting.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
     _buckets: dict[tuple[str, str], TokenBucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     waited_seconds: float = 0.0
@@ -79,7 +82,9 @@ class RateLimiter:
         with self._lock:
             token_bucket = self._buckets.get((region, bucket))
             if token_bucket is None:
-                token_bucket = self._buckets[(region, bucket)] = TokenBucket(rate)
+                token_bucket = self._buckets[(region, bucket)] = TokenBucket(
+                    rate, clock=self.clock, sleep=self.sleep
+                )
         waited = token_bucket.acquire()
         if waited:
             with self._lock:
