@@ -1,0 +1,67 @@
+"""`python -m cleaner demo`: the whole loop on the embedded simulated account, as a newcomer runs it."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+from cleaner.cli import Environment, program
+from cleaner.exit_codes import ExitCode
+from cleaner.plan import load_plan
+from cleaner.reasons import Reason
+
+from .conftest import CliRunner
+
+pytestmark = pytest.mark.e2e
+
+# The reason flags of DESIGN.md's table, as a user reads them there.
+DESIGN_REASON_FLAGS = {
+    "too_recent",
+    "protected_kept_last_n",
+    "alias_protected",
+    "has_recent_invocations",
+    "function_level_activity_uncertain",
+    "event_source_mapping_protected",
+    "resource_policy_protected",
+    "cloudfront_protected",
+    "excluded_by_filter",
+    "tag_protected",
+    "check_incomplete",
+    "no_activity_and_stale",
+}
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens there once the probe is closed
+
+
+def test_the_demo_shows_every_reason_flag_without_aws_even_with_an_endpoint_configured(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    assert {reason.value for reason in Reason} == DESIGN_REASON_FLAGS
+
+    # An AWS_ENDPOINT_URL that refuses connections: the demo must never send anything there.
+    result = cli("demo", "--output", "demo-out", endpoint=f"http://127.0.0.1:{closed_port()}", timeout=30)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan_json = tmp_path / "demo-out" / "plans" / "demo" / "plan.json"
+    assert str(plan_json) in result.stdout
+    assert str(plan_json.with_name("plan.md")) in result.stdout
+    plan = load_plan(plan_json)
+    found = {reason.value for entry in [*plan.delete, *plan.keep] for reason in entry.reasons}
+    assert found == DESIGN_REASON_FLAGS
+    assert plan.delete and all(e.reasons == [Reason.NO_ACTIVITY_AND_STALE] for e in plan.delete)
+    assert re.search(r"Plan demo: \d+ SnapStart versions to delete", result.stdout)
+    # The one denied permission of the demo is reported, not hidden.
+    assert any("lambda:GetPolicy" in warning for warning in plan.warnings)
+
+    # What the demo wrote is a valid plan whose plan.md is in sync.
+    out, err = io.StringIO(), io.StringIO()
+    code = program(["validate", str(plan_json)], Environment(stdout=out, stderr=err, cwd=tmp_path))
+    assert code == ExitCode.OK, out.getvalue() + err.getvalue()
