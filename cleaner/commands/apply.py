@@ -48,15 +48,15 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
     output_dir = output_dir if output_dir.is_absolute() else env.cwd / output_dir
 
     approval_text: str | None = None
-    pull_request: int | None = None
+    reporter = None
     if args.require_approval:
         from cleaner.commands.approval import establish_approval
 
-        approval = establish_approval(plan_path, settings, env)
-        pull_request = approval.pr_number
+        approval, reporter = establish_approval(plan_path, settings.apply.required_approvals, env)
         if not approval.ok:
-            env.print(f"refused: {approval.reason}")
-            env.print("Nothing was deleted.")
+            refusal = f"Apply refused: {approval.reason}. Nothing was deleted."
+            env.print(refusal)
+            reporter.comment(f"**SnapStart Cleaner:** {refusal}", env)
             return ExitCode.FAILURES
         approval_text = approval.reason
 
@@ -101,10 +101,8 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
     if summary_file:
         with Path(summary_file).open("a", encoding="utf-8") as summary:
             summary.write(markdown + "\n")
-    if pull_request is not None:
-        from cleaner.commands.approval import report_on_pull_request
-
-        report_on_pull_request(pull_request, markdown, settings, env)
+    if reporter is not None:
+        reporter.comment(markdown, env)
     print_outcome(result, output_dir, env)
     return ExitCode.FAILURES if result.failed else ExitCode.OK
 
