@@ -110,6 +110,15 @@ def cmd_apply(args: argparse.Namespace, env: Environment) -> ExitCode:
     return run_apply(args, settings, env)
 
 
+def cmd_open_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.open_pr import run_open_pr
+
+    config = _resolve(env, args.config) if args.config else env.cwd / "pyproject.toml"
+    if args.config and not config.exists():
+        raise BadInputError(f"--config {args.config}: no such file")
+    return run_open_pr(_resolve(env, args.plan_dir), load_settings(config), args.format, env)
+
+
 def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.demo import run_demo
 
@@ -159,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--against", metavar="ORIGINAL_JSON", help="the plan as the scanner proposed it")
     validate.add_argument("--format", choices=("text", "json", "github"), default="text")
     validate.set_defaults(handler=cmd_validate)
+
+    open_pr = commands.add_parser(
+        "open-pr", parents=[common], help="open or update the plan pull request (GitHub REST API)"
+    )
+    open_pr.add_argument("plan_dir", metavar="PLAN_DIR", help="the plan's folder (plans/<plan-id>)")
+    open_pr.add_argument("--format", choices=("text", "json"), default="text")
+    open_pr.set_defaults(handler=cmd_open_pr)
 
     apply = commands.add_parser(
         "apply", parents=[common], help="re-verify and delete exactly the versions in a merged plan"
