@@ -4,7 +4,6 @@ scan -> a reviewer drops a version -> render -> validate --against -> apply."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from fakes.cli import subprocess_environ
 
 from cleaner.demo.account import SimulatedAccount
 
@@ -19,19 +19,10 @@ pytestmark = pytest.mark.e2e
 
 
 def cli(workdir: Path, endpoint: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    }
     return subprocess.run(
         [sys.executable, "-m", "cleaner", *argv],
         cwd=workdir,
-        env=env,
+        env=subprocess_environ(endpoint),
         capture_output=True,
         text=True,
         timeout=120,

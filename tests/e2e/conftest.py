@@ -3,31 +3,15 @@ credentials and nothing inherited that could reach real AWS."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fakes.cli import subprocess_environ
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def cli_environment(endpoint: str | None) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    if endpoint is not None:
-        env["AWS_ENDPOINT_URL"] = endpoint
-    return env
 
 
 @pytest.fixture
@@ -38,7 +22,7 @@ def cli(tmp_path: Path) -> CliRunner:
     def run(
         *argv: str, endpoint: str | None = None, unset: tuple[str, ...] = (), timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in cli_environment(endpoint).items() if k not in unset}
+        env = {k: v for k, v in subprocess_environ(endpoint).items() if k not in unset}
         return subprocess.run(
             [sys.executable, "-m", "cleaner", *argv],
             cwd=tmp_path,

@@ -6,7 +6,6 @@ apply --require-approval -> exactly the reviewed versions are deleted, and the o
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from fakes.cli import subprocess_environ
 from fakes.github_server import FakeGitHub
 
 from cleaner.demo.account import SimulatedAccount
@@ -28,16 +28,7 @@ class Workflow:
 
     def __init__(self, checkout: Path, moto_url: str, github: dict[str, str]) -> None:
         self.checkout = checkout
-        self.environ = {
-            "PATH": os.environ.get("PATH", ""),
-            "AWS_ENDPOINT_URL": moto_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-            **github,
-        }
+        self.environ = subprocess_environ(moto_url, **github)
 
     def run(self, *argv: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
