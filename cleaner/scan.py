@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 from cleaner.aws.concurrency import run_concurrently
@@ -77,7 +78,7 @@ class RegionScan:
     evidence: dict[VersionKey, Evidence] = field(default_factory=dict)
     aliases: dict[str, list[Alias]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def inventory(self) -> RegionInventory:
         return RegionInventory(self.aws.client("lambda", self.region), self.region)
 
