@@ -1,0 +1,1122 @@
+"""Benchmark: what a scan costs in AWS API calls, quota-bound time and memory, against the naive scanner.
+
+Run it as a script (pytest does not collect `bench_*.py`):
+
+    python tests/benchmarks/bench_scan.py --functions 400 --versions 25 [--json] [--no-naive]
+
+`--versions` is versions per function, so 400 x 25 is an account of 10,000 published versions.
+
+What it does
+------------
+1. Builds a synthetic account in in-process moto (`mock_aws` + the SnapStart shim). Functions follow a
+   repeating mix of 20 profiles (see `PROFILES`): most versions old (one deploy a week), live aliases
+   (some weighted, some with a rollback alias on an old version), traffic through aliases, direct calls
+   pinned to an old version, unqualified calls, traffic older than the lookback, a function whose later
+   versions turned SnapStart off, non-SnapStart functions, a tagged function, an event source mapping
+   and a resource policy granted on one old version each.
+   Speed: each function is created through the API once; its published versions are then seeded
+   directly on moto's backend, exactly as moto's own `publish_version` does it (`copy.copy` of
+   `$LATEST`, `set_version(n)`, appended to the function's version list and ARN index), with a
+   backdated `last_modified` and the version's own SnapStart setting. Aliases, tags, permissions,
+   event source mappings and metrics go through the real APIs (`SimulatedAccount`), so moto stores
+   them exactly as a scan reads them. Metrics are sparse (one datapoint per published series).
+2. Runs our scan (`cleaner.scan.scan`, rate limits effectively off: moto is local) and, on the same
+   account, the NAIVE reference scanner below. Both are counted by `CallRecorder` on botocore's
+   `request-created` event, one count per HTTP request sent.
+3. Reports calls per operation, per quota bucket and in total; projected seconds (calls per bucket /
+   the bucket's documented rate, buckets in parallel); our wall time and peak RSS; whether both found
+   the same candidates where their rules agree; and a model extrapolated to 100,000 versions.
+
+Two benchmark-only moto speed-ups (installed only while the benchmark runs, then restored):
+- Pagination. moto ignores `MaxItems`/`Marker` on ListFunctions and ListVersionsByFunction and returns
+  everything in one page; AWS returns at most 50 items a page. Counting calls against moto as-is
+  would hide most ListFunctions pages, so the benchmark pages them as AWS does (50 a page).
+- GetMetricData. moto's implementation scans every stored datapoint for every period of every query
+  (queries x periods x points). The replacement indexes the datapoints by metric once per call and
+  returns exactly what moto's own implementation returns (tests/test_benchmark_smoke.py checks that).
+
+The naive reference scanner (the seed's documented design)
+---------------------------------------------------------
+`ListFunctions` (the `$LATEST` of each function, paged) keeping functions whose `$LATEST` has SnapStart;
+per function `ListVersionsByFunction`, `GetFunctionConfiguration` per version (SnapStart, State),
+`ListAliases`; one `GetMetricStatistics` per version (`FunctionName` + `Resource=fn:version`) plus one
+per function (`FunctionName`). A version is a candidate when SnapStart is on for it, its state is
+settled, it is older than min_age_days, not among the newest keep_last_n, no alias routes to it (primary
+or weighted), its own series is empty and -- the seed's fallback -- the function-level series is empty.
+It never looks at tags, event source mappings, resource policies or Lambda@Edge.
+
+Where the two differ, and why (reported under `candidate_differences`)
+- only ours: versions of a function whose `$LATEST` has SnapStart off (the naive one never lists it);
+  versions of a function with traffic that the per-version and per-alias series fully explain (the
+  naive fallback keeps every version of any function with traffic).
+- only naive: versions that a check the naive scanner does not make protects (tag, event source mapping,
+  resource policy, Lambda@Edge).
+Any other difference is unexplained and makes `same_candidates` false.
+
+Lower bound: the calls ANY correct scanner must make
+----------------------------------------------------
+- Lambda control plane: every published version must be seen with its own SnapStart setting (a
+  function whose `$LATEST` has it off can still own billing versions), so the cheaper of
+  ListFunctions(ALL) pages = ceil((versions + functions) / 50) and ListFunctions pages + one
+  ListVersionsByFunction page per 50 versions of each function; one ListAliases for each function with
+  at least one final candidate (an alias can protect a version nobody calls); one page of the region's
+  event source mappings per 100 mappings (at least one).
+- GetFunction: one per final candidate (ListFunctions omits State on AWS; GetFunction has its own quota).
+- GetPolicy: one per final candidate (a version's own policy has no listing API).
+- GetMetricData: ceil(series / 500) where the series are the least that prove a candidate unused: the
+  function-level total of each function with candidates; for those with traffic, the direct series of
+  every version and `$LATEST` and each alias's total (to explain the function-level total); and the
+  `ExecutedVersion` series of each candidate under each alias with traffic.
+- Tagging GetResources: one page per 100 tagged functions (at least one). CloudFront ListDistributions:
+  one page (us-east-1). STS is not needed (the account id is in every ARN).
+Projected seconds = max over buckets of calls / rate (buckets have independent quotas, in parallel).
+Our scan runs its stages one after the other, so `projected_seconds_sequential` (the sum over buckets)
+is reported too, and `projected_seconds_at_configured_pacing` uses our default client-side rates.
+
+Quota rates (per account and region)
+- Lambda control plane 15 rps, GetFunction 100 rps, GetPolicy 15 rps: Lambda quotas page
+  (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+- CloudWatch GetMetricData 50 TPS (500 metrics, 100,800 datapoints a call); GetMetricStatistics 400 TPS
+  (CloudWatch service quotas page; AWS knowledge-center article "cloudwatch-getmetricdata-api").
+- Resource Groups Tagging GetResources 15 calls/s (Tag Editor user guide, "Service quotas").
+- CloudFront ListDistributions and STS GetCallerIdentity: no documented per-API rate found; ASSUMED 5 rps
+  and 100 rps. Each is called once per scan, so the assumption cannot move a projection by more than
+  a fraction of a second.
+
+Model: extrapolation to 100,000 versions
+----------------------------------------
+The account mix is a fixed cycle of profiles, so every count is either a page count of a listing
+(recomputed exactly for the target shape), a constant per region, or proportional to the number of
+functions at a fixed versions-per-function. The model therefore scales each measured per-function or
+per-candidate count by k = target versions / measured versions, recomputes listing pages exactly from
+the target account's shape, and keeps per-region constants. Naive counts are a closed formula of the
+shape (checked against the measured counts by the smoke test). Peak RSS of our scan is modelled as the
+RSS before the scan plus its measured growth (peak - before) times k. Measure it with `--isolated`: our
+scan then runs, renders and writes its plan in a child process that never imports moto, against a
+ThreadedMotoServer on 127.0.0.1 serving the seeded backends, so the child's peak RSS is our scan's
+own. In-process, the peak includes moto's copy of the whole account (reported, but not our memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import io
+import json
+import logging
+import math
+import os
+import resource
+import sys
+import time
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+from botocore.config import Config
+
+from cleaner.aws.metrics import choose_period, queries_per_call
+from cleaner.aws.ratelimit import (
+    CONTROL_PLANE,
+    GET_FUNCTION,
+    GET_METRIC_DATA,
+    GET_POLICY,
+    CallRecorder,
+    attach,
+    quota_bucket,
+)
+from cleaner.aws.session import AwsContext
+from cleaner.demo.account import DEMO_ACCOUNT_ID, SimulatedAccount, aws_timestamp
+from cleaner.demo.moto_shim import install_snapstart_shim
+from cleaner.plan import Plan, load_plan, write_plan_files
+from cleaner.policy import CONSIDERED_STATES
+from cleaner.reasons import Reason
+from cleaner.render import render_plan_markdown
+from cleaner.scan import scan
+from cleaner.settings import Performance, ScanSettings
+
+REGION = "us-east-1"  # Lambda@Edge lives here, so the CloudFront check runs as well.
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+DEPLOY_EVERY_DAYS = 7
+PROTECT_TAG = "snapstart-cleaner:keep"
+MODEL_TARGET_VERSIONS = 100_000
+
+TAGGING = "resourcegroupstaggingapi:GetResources"
+CLOUDFRONT = "cloudfront:ListDistributions"
+STS = "sts:GetCallerIdentity"
+GET_METRIC_STATISTICS = "cloudwatch:GetMetricStatistics"
+
+# Documented per-account, per-region rates (requests per second); see the module docstring.
+QUOTA_RPS: dict[str, float] = {
+    CONTROL_PLANE: 15.0,
+    GET_FUNCTION: 100.0,
+    GET_POLICY: 15.0,
+    GET_METRIC_DATA: 50.0,
+    GET_METRIC_STATISTICS: 400.0,
+    TAGGING: 15.0,
+    CLOUDFRONT: 5.0,  # assumed: not documented
+    STS: 100.0,  # assumed: not documented
+}
+QUOTA_SOURCES = {
+    CONTROL_PLANE: "Lambda quotas: control plane API requests, 15/s",
+    GET_FUNCTION: "Lambda quotas: GetFunction API requests, 100/s",
+    GET_POLICY: "Lambda quotas: GetPolicy API requests, 15/s",
+    GET_METRIC_DATA: "CloudWatch quotas: GetMetricData 50 TPS",
+    GET_METRIC_STATISTICS: "CloudWatch quotas: GetMetricStatistics 400 TPS",
+    TAGGING: "Tag Editor service quotas: GetResources 15 calls/s",
+    CLOUDFRONT: "assumed 5/s (no documented per-API rate)",
+    STS: "assumed 100/s (no documented per-API rate)",
+}
+LIST_FUNCTIONS_PAGE = 50  # ListFunctions and ListVersionsByFunction return at most 50 items a page
+ESM_PAGE = 100  # ListEventSourceMappings default page
+TAGGING_PAGE = 100  # GetResources ResourcesPerPage maximum
+NAIVE_PERIOD_SECONDS = 86_400
+WARM_UP_SERVICES = ("lambda", "cloudwatch", "resourcegroupstaggingapi", "cloudfront", "sts")
+
+Progress = Callable[[str], None]
+
+
+# --- the synthetic account ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Invocations as AWS publishes them (SimulatedAccount.invocations puts every series)."""
+
+    count: int
+    days_ago: float
+    version: int | None = None
+    alias: str | None = None
+    executed_version: int | None = None
+    unqualified: bool = False
+
+
+@dataclass
+class FunctionSpec:
+    name: str
+    profile: str
+    runtime: str
+    memory_mb: int
+    ages_days: list[float]  # one per published version, oldest first
+    snapstart: list[bool]  # one per published version
+    latest_snapstart: bool
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, tuple[int, dict[int, float]]] = field(default_factory=dict)  # name -> (v, weights)
+    invocations: list[Invocation] = field(default_factory=list)
+    mapped_version: int | None = None  # an event source mapping targets it
+    permitted_version: int | None = None  # a resource policy statement grants exactly it
+
+    @property
+    def versions(self) -> int:
+        return len(self.ages_days)
+
+    def traffic_in_window(self, lookback_days: int) -> list[Invocation]:
+        return [i for i in self.invocations if i.days_ago < lookback_days]
+
+
+# One entry per function, cycling: the first twelve cover every behaviour (the smoke test's size).
+PROFILES = (
+    "live",  # live alias -> newest, traffic through it
+    "idle",  # no alias, no traffic: every old version is stale
+    "snapstart_off_later",  # newest versions and $LATEST have SnapStart off; old ones still bill
+    "unqualified",  # unqualified calls nobody can attribute: keep everything
+    "non_snapstart",  # Node.js, no SnapStart: never considered
+    "weighted_direct",  # weighted canary on live, plus a client pinned to an old version
+    "tagged",  # carries the protect tag
+    "event_source_mapping",  # an SQS mapping pinned to an old version, queue idle
+    "resource_policy",  # a permission granted on exactly one old version
+    "rollback",  # a rollback alias on an old version
+    "moved_alias",  # live moved recently: it ran an older version within the lookback window
+    "old_traffic_only",  # traffic older than the lookback window only
+    "live",
+    "idle",
+    "live",
+    "weighted_direct",
+    "live",
+    "idle",
+    "live",
+    "rollback",
+)
+
+
+def build_specs(functions: int, versions: int) -> list[FunctionSpec]:
+    specs = []
+    for index in range(functions):
+        profile = PROFILES[index % len(PROFILES)]
+        newest = versions
+        pinned = max(1, versions // 3)  # an old version a client or mapping still points at
+        ages = [float(1 + (versions - number) * DEPLOY_EVERY_DAYS) for number in range(1, versions + 1)]
+        spec = FunctionSpec(
+            name=f"fn-{index:05d}-{profile.replace('_', '-')}",
+            profile=profile,
+            runtime="java21" if index % 10 == 8 else ("dotnet8" if index % 10 == 9 else "python3.12"),
+            memory_mb=(512, 1024, 2048)[index % 3],
+            ages_days=ages,
+            snapstart=[True] * versions,
+            latest_snapstart=True,
+        )
+        if profile == "live":
+            spec.aliases["live"] = (newest, {})
+            spec.invocations.append(Invocation(900, 1, alias="live", executed_version=newest))
+        elif profile == "snapstart_off_later":
+            turned_off = min(5, max(1, versions // 3))
+            spec.snapstart = [True] * (versions - turned_off) + [False] * turned_off
+            spec.latest_snapstart = False
+            spec.aliases["live"] = (newest, {})
+            spec.invocations.append(Invocation(300, 2, alias="live", executed_version=newest))
+        elif profile == "unqualified":
+            spec.aliases["live"] = (newest, {})
+            spec.invocations.append(Invocation(12, 2, unqualified=True))
+        elif profile == "non_snapstart":
+            spec.runtime = "nodejs20.x"
+            spec.snapstart = [False] * versions
+            spec.latest_snapstart = False
+            spec.invocations.append(Invocation(50, 1, unqualified=True))
+        elif profile == "weighted_direct":
+            if versions >= 2:
+                spec.aliases["live"] = (newest, {newest - 1: 0.1})
+                spec.invocations.append(Invocation(90, 1, alias="live", executed_version=newest - 1))
+            else:
+                spec.aliases["live"] = (newest, {})
+            spec.invocations.append(Invocation(810, 1, alias="live", executed_version=newest))
+            spec.invocations.append(Invocation(40, 3, version=pinned))
+        elif profile == "tagged":
+            spec.tags = {PROTECT_TAG: "compliance"}
+        elif profile == "event_source_mapping":
+            spec.mapped_version = pinned
+        elif profile == "resource_policy":
+            spec.permitted_version = pinned
+        elif profile == "rollback":
+            spec.aliases["live"] = (newest, {})
+            spec.aliases["rollback"] = (max(1, versions // 2), {})
+            spec.invocations.append(Invocation(500, 1, alias="live", executed_version=newest))
+        elif profile == "moved_alias":
+            spec.aliases["live"] = (newest, {})
+            spec.invocations.append(Invocation(400, 1, alias="live", executed_version=newest))
+            spec.invocations.append(Invocation(70, 5, alias="live", executed_version=max(1, newest - 4)))
+        elif profile == "old_traffic_only":
+            spec.invocations.append(Invocation(25, 40, version=pinned))
+        specs.append(spec)
+    return specs
+
+
+def _zip(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+    return buffer.getvalue()
+
+
+def seed_account(session: boto3.Session, specs: list[FunctionSpec], progress: Progress) -> None:
+    """Create every function through the API, seed its versions on moto's backend (as publish_version
+    does), then aliases, tags, mappings, permissions and metrics through the APIs."""
+    from moto.awslambda.models import lambda_backends
+
+    account = SimulatedAccount(session, REGION, NOW)
+    storage = lambda_backends[DEMO_ACCOUNT_ID][REGION]._lambdas
+    code = _zip("def main(event, context):\n    return None\n")
+    started = time.perf_counter()
+    for number, spec in enumerate(specs, start=1):
+        account.lambda_.create_function(
+            FunctionName=spec.name,
+            Runtime=spec.runtime,
+            Role=account.role_arn,
+            Handler="handler.main",
+            Code={"ZipFile": code},
+            MemorySize=spec.memory_mb,
+            SnapStart={"ApplyOn": "PublishedVersions" if spec.snapstart[0] else "None"},
+            Tags=spec.tags,
+        )
+        group = storage._functions[spec.name]
+        latest = group["latest"]
+        for version, (age, snapstart) in enumerate(zip(spec.ages_days, spec.snapstart, strict=True), 1):
+            latest.snapstart_apply_on = "PublishedVersions" if snapstart else "None"
+            latest.code_sha_256 = f"{spec.name}-v{version}-sha256"
+            published = copy.copy(latest)
+            published.set_version(version)
+            published.last_modified = aws_timestamp(NOW - timedelta(days=age))
+            group["versions"].append(published)
+            storage._arns[published.function_arn] = published
+        latest.snapstart_apply_on = "PublishedVersions" if spec.latest_snapstart else "None"
+        latest.last_modified = aws_timestamp(NOW - timedelta(days=min(spec.ages_days)))
+        if number % 500 == 0:
+            progress(f"seeded {number}/{len(specs)} functions ({time.perf_counter() - started:.1f}s)")
+
+    for spec in specs:
+        for alias, (version, weights) in spec.aliases.items():
+            account.alias(spec.name, alias, str(version), {str(v): w for v, w in weights.items()} or None)
+        if spec.mapped_version is not None:
+            account.event_source_mapping(spec.name, str(spec.mapped_version), f"queue-{spec.name}")
+        if spec.permitted_version is not None:
+            account.permission(spec.name, str(spec.permitted_version))
+        for call in spec.invocations:
+            account.invocations(
+                spec.name,
+                call.count,
+                call.days_ago,
+                version=None if call.version is None else str(call.version),
+                alias=call.alias,
+                executed_version=None if call.executed_version is None else str(call.executed_version),
+                unqualified=call.unqualified,
+            )
+    progress(f"seeded {sum(s.versions for s in specs)} versions in {time.perf_counter() - started:.1f}s")
+
+
+# --- benchmark-only moto speed-ups --------------------------------------------------------------------
+
+
+def _page_size(querystring: dict[str, list[str]]) -> int:
+    return max(1, min(int(querystring.get("MaxItems", [str(LIST_FUNCTIONS_PAGE)])[0]), LIST_FUNCTIONS_PAGE))
+
+
+def paged_list_functions(self: Any) -> str:
+    """moto's ListFunctions, paged as AWS pages it (at most 50 items; Marker = "function:position")."""
+    querystring = self.querystring
+    all_versions = querystring.get("FunctionVersion", [None])[0] == "ALL"
+    size = _page_size(querystring)
+    marker = querystring.get("Marker", [None])[0]
+    groups = list(self.backend._lambdas._functions.values())
+    function_index, position = (int(part) for part in marker.split(":")) if marker else (0, 0)
+
+    def entries(group: dict[str, Any]) -> int:
+        return (1 if group["latest"] is not None else 0) + (len(group["versions"]) if all_versions else 0)
+
+    page: list[dict[str, Any]] = []
+    while function_index < len(groups) and len(page) < size:
+        group = groups[function_index]
+        if position >= entries(group):
+            function_index, position = function_index + 1, 0
+            continue
+        if position == 0 and group["latest"] is not None:
+            latest = group["latest"]
+            if all_versions:  # as moto's LambdaStorage.all(): $LATEST with a qualified ARN
+                latest = copy.copy(latest)
+                latest.function_arn = f"{latest.function_arn}:$LATEST"
+            page.append(latest.get_configuration())
+        else:
+            offset = position - (1 if group["latest"] is not None else 0)
+            page.append(group["versions"][offset].get_configuration())
+        position += 1
+    while function_index < len(groups) and position >= entries(groups[function_index]):
+        function_index, position = function_index + 1, 0
+    result: dict[str, Any] = {"Functions": page}
+    if function_index < len(groups):
+        result["NextMarker"] = f"{function_index}:{position}"
+    return json.dumps(result)
+
+
+def paged_list_versions_by_function(self: Any) -> str:
+    """moto's ListVersionsByFunction, paged as AWS pages it (at most 50 items)."""
+    function_name = self.path.split("/")[-2]
+    size = _page_size(self.querystring)
+    start = int(self.querystring.get("Marker", ["0"])[0])
+    versions = list(self.backend.list_versions_by_function(function_name))
+    result: dict[str, Any] = {"Versions": [fn.get_configuration() for fn in versions[start : start + size]]}
+    if start + size < len(versions):
+        result["NextMarker"] = str(start + size)
+    return json.dumps(result)
+
+
+def _dimensions_key(dimensions: list[Any]) -> tuple[tuple[str, str], ...]:
+    # moto matches `sorted(stored) == sorted(queried)` (its Dimension ordering is order-dependent);
+    # sorting both the same way and comparing (name, value) pairs is that same test.
+    return tuple((d.name, d.value) for d in sorted(dimensions))
+
+
+def indexed_get_metric_data(original: Callable[..., list[dict[str, Any]]]) -> Callable[..., Any]:
+    """moto's GetMetricData answers, computed from an index of the datapoints by metric.
+
+    Only MetricStat queries with dimensions and no unit take the fast path (what the scanner sends);
+    anything else, and every validation error, goes to moto's own implementation."""
+    from moto.cloudwatch.models import Dimension, Statistics
+
+    def get_metric_data(
+        self: Any,
+        queries: list[dict[str, Any]],
+        start_time: datetime,
+        end_time: datetime,
+        scan_by: str = "TimestampAscending",
+    ) -> list[dict[str, Any]]:
+        start, end = start_time.replace(microsecond=0), end_time.replace(microsecond=0)
+        simple = all(
+            "MetricStat" in q
+            and q["MetricStat"]["Metric"].get("Dimensions")
+            and not q["MetricStat"].get("Unit")
+            for q in queries
+        )
+        if not simple or start >= end:
+            return original(self, queries, start_time, end_time, scan_by)
+        index: dict[tuple[str, tuple[tuple[str, str], ...]], list[Any]] = defaultdict(list)
+        for datum in self.get_all_metrics():
+            if start <= datum.timestamp < end:
+                index[(datum.name, _dimensions_key(datum.dimensions))].append(datum)
+        results = []
+        for query in queries:
+            metric_stat = query["MetricStat"]
+            name = metric_stat["Metric"]["MetricName"]
+            stat = metric_stat["Stat"]
+            delta = timedelta(seconds=int(metric_stat["Period"]))
+            dimensions = [
+                Dimension(name=d["Name"], value=d["Value"]) for d in metric_stat["Metric"]["Dimensions"]
+            ]
+            slots: dict[int, list[Any]] = defaultdict(list)
+            for datum in index.get((name, _dimensions_key(dimensions)), []):
+                slots[(datum.timestamp - start) // delta].append(datum)
+            values: list[Any] = []
+            timestamps: list[datetime] = []
+            for slot in sorted(slots):
+                statistics = Statistics([stat], start + slot * delta)
+                statistics.metric_data = slots[slot]
+                values.append(statistics.get_statistics_for_type(stat))
+                timestamps.append(statistics.timestamp)
+            if scan_by == "TimestampDescending":
+                values.reverse()
+                timestamps.reverse()
+            if query.get("ReturnData", True):
+                results.append(
+                    {
+                        "id": query["Id"],
+                        "label": query.get("Label") or f"{name} {stat}",
+                        "values": values,
+                        "timestamps": timestamps,
+                        "status_code": "Complete",
+                    }
+                )
+        return results
+
+    return get_metric_data
+
+
+@contextmanager
+def moto_speedups() -> Iterator[None]:
+    """AWS-like paging for ListFunctions/ListVersionsByFunction and an indexed GetMetricData, restored
+    on exit so nothing else running in this process sees them."""
+    from moto.awslambda.responses import LambdaResponse
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    with (
+        mock.patch.object(LambdaResponse, "list_functions", paged_list_functions),
+        mock.patch.object(LambdaResponse, "list_versions_by_function", paged_list_versions_by_function),
+        mock.patch.object(
+            CloudWatchBackend, "get_metric_data", indexed_get_metric_data(CloudWatchBackend.get_metric_data)
+        ),
+    ):
+        yield
+
+
+# --- the naive reference scanner ----------------------------------------------------------------------
+
+
+@dataclass
+class NaiveResult:
+    candidates: set[tuple[str, int]]
+    listed_functions: set[str]  # functions whose $LATEST has SnapStart
+    busy_functions: set[str]  # functions with function-level traffic in the window
+
+
+def naive_scan(session: boto3.Session, settings: ScanSettings, recorder: CallRecorder) -> NaiveResult:
+    """The seed's documented design, one call at a time (see the module docstring)."""
+    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    lambda_ = session.client("lambda", region_name=REGION, config=config)
+    cloudwatch = session.client("cloudwatch", region_name=REGION, config=config)
+    for client in (lambda_, cloudwatch):
+        attach(client, REGION, None, recorder)
+    start = NOW - timedelta(days=settings.effective_lookback_days)
+
+    def invocations(dimensions: list[Any]) -> float:
+        response = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda",
+            MetricName="Invocations",
+            Dimensions=dimensions,
+            StartTime=start,
+            EndTime=NOW,
+            Period=NAIVE_PERIOD_SECONDS,
+            Statistics=["Sum"],
+        )
+        return float(sum(point["Sum"] for point in response["Datapoints"]))
+
+    result = NaiveResult(set(), set(), set())
+    for page in lambda_.get_paginator("list_functions").paginate():
+        for function in page["Functions"]:
+            if (function.get("SnapStart") or {}).get("ApplyOn") != "PublishedVersions":
+                continue
+            name = function["FunctionName"]
+            result.listed_functions.add(name)
+            numbers = [
+                version["Version"]
+                for versions_page in lambda_.get_paginator("list_versions_by_function").paginate(
+                    FunctionName=name
+                )
+                for version in versions_page["Versions"]
+                if version["Version"] != "$LATEST"
+            ]
+            configurations = [
+                lambda_.get_function_configuration(FunctionName=name, Qualifier=n) for n in numbers
+            ]
+            routed: set[str] = set()
+            for aliases_page in lambda_.get_paginator("list_aliases").paginate(FunctionName=name):
+                for alias in aliases_page["Aliases"]:
+                    routed.add(alias["FunctionVersion"])
+                    routed.update((alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
+            function_total = invocations([{"Name": "FunctionName", "Value": name}])
+            if function_total > 0:
+                result.busy_functions.add(name)
+            keep_last_n, min_age_days = settings.thresholds_for(name)
+            newest = set(sorted((int(n) for n in numbers), reverse=True)[:keep_last_n])
+            for configuration in configurations:
+                number = configuration["Version"]
+                version_total = invocations(
+                    [
+                        {"Name": "FunctionName", "Value": name},
+                        {"Name": "Resource", "Value": f"{name}:{number}"},
+                    ]
+                )
+                modified = datetime.strptime(configuration["LastModified"][:19], "%Y-%m-%dT%H:%M:%S")
+                if (
+                    (configuration.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions"
+                    and configuration.get("State", "Active") in CONSIDERED_STATES
+                    and (NOW - modified.replace(tzinfo=UTC)).days >= min_age_days
+                    and int(number) not in newest
+                    and number not in routed
+                    and version_total == 0
+                    and function_total == 0  # the seed's fallback: any function-level traffic keeps all
+                ):
+                    result.candidates.add((name, int(number)))
+    return result
+
+
+def naive_formula(specs: list[FunctionSpec]) -> Counter[str]:
+    """The naive scanner's calls as a closed formula of the account's shape."""
+    listed = [s for s in specs if s.latest_snapstart]
+    calls: Counter[str] = Counter()
+    calls["lambda:ListFunctions"] = max(1, math.ceil(len(specs) / LIST_FUNCTIONS_PAGE))
+    calls["lambda:ListVersionsByFunction"] = sum(
+        math.ceil((s.versions + 1) / LIST_FUNCTIONS_PAGE) for s in listed
+    )
+    calls["lambda:GetFunctionConfiguration"] = sum(s.versions for s in listed)
+    calls["lambda:ListAliases"] = len(listed)
+    calls[GET_METRIC_STATISTICS] = sum(s.versions + 1 for s in listed)
+    return +calls
+
+
+# --- lower bound, projections, model -----------------------------------------------------------------
+
+
+def lower_bound_calls(specs: list[FunctionSpec], plan: Plan, settings: ScanSettings) -> Counter[str]:
+    """The calls any correct scanner must make for this account (see the module docstring)."""
+    by_name = {spec.name: spec for spec in specs}
+    candidates: dict[str, list[int]] = defaultdict(list)
+    for entry in plan.delete:
+        candidates[entry.function_name].append(int(entry.version))
+    lookback = settings.effective_lookback_days
+    versions = sum(s.versions for s in specs)
+    calls: Counter[str] = Counter()
+    calls["lambda:ListFunctions"] = min(
+        math.ceil((versions + len(specs)) / LIST_FUNCTIONS_PAGE),
+        math.ceil(len(specs) / LIST_FUNCTIONS_PAGE)
+        + sum(math.ceil((s.versions + 1) / LIST_FUNCTIONS_PAGE) for s in specs),
+    )
+    calls["lambda:ListAliases"] = len(candidates)
+    mappings = sum(1 for s in specs if s.mapped_version is not None)
+    calls["lambda:ListEventSourceMappings"] = max(1, math.ceil(mappings / ESM_PAGE))
+    calls["lambda:GetFunction"] = len(plan.delete)
+    calls["lambda:GetPolicy"] = len(plan.delete)
+    tagged = sum(1 for s in specs if PROTECT_TAG in s.tags)
+    calls[TAGGING] = max(1, math.ceil(tagged / TAGGING_PAGE))
+    calls[CLOUDFRONT] = 1
+    series = 0
+    for name, numbers in candidates.items():
+        spec = by_name[name]
+        series += 1
+        traffic = spec.traffic_in_window(lookback)
+        if traffic:
+            series += spec.versions + 1 + len(spec.aliases)
+            busy_aliases = {call.alias for call in traffic if call.alias}
+            series += len(busy_aliases) * len(numbers)
+    window = timedelta(days=lookback)
+    per_call = queries_per_call(window, choose_period(window))
+    calls[GET_METRIC_DATA] = math.ceil(series / per_call)
+    return +calls
+
+
+def by_bucket(calls: Counter[str]) -> dict[str, int]:
+    buckets: Counter[str] = Counter()
+    for name, count in calls.items():
+        service, operation = name.split(":", 1)
+        buckets[quota_bucket(service, operation)] += count
+    return dict(sorted(buckets.items()))
+
+
+def bucket_seconds(buckets: dict[str, int], rates: dict[str, float] = QUOTA_RPS) -> dict[str, float]:
+    return {bucket: round(count / rates[bucket], 2) for bucket, count in buckets.items()}
+
+
+def calls_report(calls: Counter[str], rates: dict[str, float] = QUOTA_RPS) -> dict[str, Any]:
+    buckets = by_bucket(calls)
+    seconds = bucket_seconds(buckets, rates)
+    return {
+        "calls": {
+            "by_operation": dict(sorted(calls.items())),
+            "by_bucket": buckets,
+            "total": sum(calls.values()),
+        },
+        "seconds_by_bucket": seconds,
+        "projected_seconds": max(seconds.values(), default=0.0),
+        "projected_seconds_sequential": round(sum(seconds.values()), 2),
+    }
+
+
+def configured_rates() -> dict[str, float]:
+    """Our default client-side pacing, where it is below the quota."""
+    defaults = Performance()
+    return {
+        **QUOTA_RPS,
+        CONTROL_PLANE: defaults.control_plane_rps,
+        GET_FUNCTION: defaults.get_function_rps,
+        GET_POLICY: defaults.get_policy_rps,
+        GET_METRIC_DATA: defaults.get_metric_data_tps,
+    }
+
+
+# Operations whose count is a listing's page count, recomputed exactly for the target shape.
+def _exact_pages(specs: list[FunctionSpec], who: str) -> dict[str, int]:
+    versions = sum(s.versions for s in specs)
+    mappings = sum(1 for s in specs if s.mapped_version is not None)
+    tagged = sum(1 for s in specs if PROTECT_TAG in s.tags)
+    pages = {
+        "lambda:ListEventSourceMappings": max(1, math.ceil(mappings / ESM_PAGE)),
+        TAGGING: max(1, math.ceil(tagged / TAGGING_PAGE)),
+        CLOUDFRONT: 1,
+        STS: 1,
+    }
+    if who == "ours":
+        pages["lambda:ListFunctions"] = math.ceil((versions + len(specs)) / LIST_FUNCTIONS_PAGE)
+    return pages
+
+
+def extrapolate(
+    measured: Counter[str], specs: list[FunctionSpec], target: list[FunctionSpec]
+) -> Counter[str]:
+    """Per-function and per-candidate counts scaled by k; listing pages exact; per-region constants."""
+    k = sum(s.versions for s in target) / sum(s.versions for s in specs)
+    exact = _exact_pages(target, "ours")
+    model: Counter[str] = Counter()
+    for operation, count in measured.items():
+        if operation in exact:
+            model[operation] = exact[operation]
+        else:
+            model[operation] = math.ceil(count * k)
+    return model
+
+
+def model_at(result: dict[str, Any], specs: list[FunctionSpec], target_versions: int) -> dict[str, Any]:
+    per_function = specs[0].versions if specs else 1
+    target = build_specs(max(1, round(target_versions / per_function)), per_function)
+    ours = extrapolate(Counter(result["ours"]["calls"]["by_operation"]), specs, target)
+    lower = extrapolate(Counter(result["lower_bound"]["calls"]["by_operation"]), specs, target)
+    lower["lambda:ListFunctions"] = min(
+        math.ceil((sum(s.versions for s in target) + len(target)) / LIST_FUNCTIONS_PAGE),
+        math.ceil(len(target) / LIST_FUNCTIONS_PAGE)
+        + sum(math.ceil((s.versions + 1) / LIST_FUNCTIONS_PAGE) for s in target),
+    )
+    naive = naive_formula(target)
+    k = sum(s.versions for s in target) / result["versions"]
+    modelled: dict[str, Any] = {
+        "versions": sum(s.versions for s in target),
+        "functions": len(target),
+        "ours": calls_report(ours),
+        "naive": calls_report(naive),
+        "lower_bound": calls_report(lower),
+        # Linear in versions from the measured growth (see the module docstring); meaningful for an
+        # --isolated run, an overestimate in-process (moto's transient objects grow with the account).
+        "ours_peak_rss_mb": round(
+            result["ours"]["rss_before_scan_mb"] + result["ours"]["scan_rss_growth_mb"] * k, 1
+        ),
+        "ours_peak_rss_measured_where": result["ours"]["where"],
+    }
+    modelled["ours"]["projected_seconds_at_configured_pacing"] = calls_report(ours, configured_rates())[
+        "projected_seconds_sequential"
+    ]
+    modelled["ratios"] = ratios(modelled["ours"], modelled["naive"], modelled["lower_bound"])
+    return modelled
+
+
+def ratios(
+    ours: dict[str, Any], naive: dict[str, Any] | None, lower: dict[str, Any]
+) -> dict[str, float | None]:
+    control = ours["calls"]["by_bucket"].get(CONTROL_PLANE, 0)
+    naive_control = naive["calls"]["by_bucket"].get(CONTROL_PLANE, 0) if naive else 0
+    bound = lower["projected_seconds"] or 1e-9
+    return {
+        "control_plane_ours_over_naive": round(control / naive_control, 4) if naive_control else None,
+        "projected_ours_over_lower_bound": round(ours["projected_seconds"] / bound, 3),
+        "sequential_ours_over_lower_bound": round(ours["projected_seconds_sequential"] / bound, 3),
+    }
+
+
+# --- comparing the candidate sets --------------------------------------------------------------------
+
+# Reasons the naive scanner cannot see: a version kept by ours only for these is a known difference.
+NAIVE_BLIND = {
+    Reason.TAG_PROTECTED: "naive does not check the protect tag",
+    Reason.EVENT_SOURCE_MAPPING_PROTECTED: "naive does not list event source mappings",
+    Reason.RESOURCE_POLICY_PROTECTED: "naive does not read version resource policies",
+    Reason.CLOUDFRONT_PROTECTED: "naive does not check Lambda@Edge associations",
+}
+
+
+def compare(plan: Plan, naive: NaiveResult) -> dict[str, Any]:
+    ours = {(e.function_name, int(e.version)) for e in plan.delete}
+    kept = {(e.function_name, int(e.version)): e.reasons for e in plan.keep}
+    only_ours: Counter[str] = Counter()
+    only_naive: Counter[str] = Counter()
+    unexplained: list[str] = []
+    for name, number in sorted(ours - naive.candidates):
+        if name not in naive.listed_functions:
+            only_ours[
+                "function's $LATEST has SnapStart off: naive never lists its old SnapStart versions"
+            ] += 1
+        elif name in naive.busy_functions:
+            only_ours["function has traffic that per-version/alias series explain: naive keeps all"] += 1
+        else:
+            unexplained.append(f"{name}:{number} proposed by ours only")
+    for name, number in sorted(naive.candidates - ours):
+        reasons = kept.get((name, number), [])
+        if reasons and all(reason in NAIVE_BLIND for reason in reasons):
+            for reason in reasons:
+                only_naive[NAIVE_BLIND[reason]] += 1
+        else:
+            unexplained.append(f"{name}:{number} proposed by naive only (ours: {[r.value for r in reasons]})")
+    return {
+        "same_candidates": not unexplained,
+        "candidate_differences": {
+            "agreed": len(ours & naive.candidates),
+            "only_ours": dict(only_ours),
+            "only_naive": dict(only_naive),
+            "unexplained": unexplained[:20],
+            "unexplained_count": len(unexplained),
+        },
+    }
+
+
+# --- running it --------------------------------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    with Path("/proc/self/statm").open() as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM where Linux has it: `getrusage().ru_maxrss` also counts the RSS of
+    the process image exec replaced, i.e. the whole benchmark (moto included) for the child scan."""
+    try:
+        with Path("/proc/self/status").open() as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the process's peak RSS (Linux >= 4.0), so the next peak is the scan's own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def unlimited_performance() -> Performance:
+    # Validation caps the rates at AWS's quotas; moto is local, so the benchmark lifts them.
+    return Performance.model_construct(
+        control_plane_rps=1e9, get_function_rps=1e9, get_policy_rps=1e9, get_metric_data_tps=1e9
+    )
+
+
+def scan_in_process(
+    session: boto3.Session, settings: ScanSettings, progress: Progress
+) -> tuple[dict[str, Any], Plan]:
+    """Our scan in this process. Peak RSS here includes moto's copy of the whole account."""
+    recorder = CallRecorder()
+    aws = AwsContext(session=session, performance=unlimited_performance(), recorder=recorder)
+    for service in WARM_UP_SERVICES:
+        aws.client(service, REGION)
+    gc.collect()
+    peak_is_scan_only = _reset_peak_rss()
+    before_scan = _rss_mb()
+    wall, cpu = time.perf_counter(), time.process_time()
+    plan = scan(aws, settings, NOW, "benchmark", progress)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = _peak_rss_mb()
+    measured = {
+        "calls": dict(recorder.calls),
+        "where": "in-process (moto in the same process)",
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "peak_rss_mb": round(peak, 1),
+        "rss_before_scan_mb": round(before_scan, 1),
+        "scan_rss_growth_mb": round(max(peak - before_scan, 0.0), 1),
+        "peak_rss_is_scan_only": peak_is_scan_only,
+    }
+    return measured, plan
+
+
+def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str, Any], Plan]:
+    """Our scan (plus rendering and writing the plan, as the `scan` command does) in a child process
+    that never imports moto, against a ThreadedMotoServer on 127.0.0.1 serving this process's moto
+    backends: the child's peak RSS is our scan's own."""
+    import socket
+    import subprocess
+    import tempfile
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    werkzeug = logging.getLogger("werkzeug")
+    level = werkzeug.level
+    werkzeug.setLevel(logging.ERROR)  # one access-log line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            env = {
+                **os.environ,
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+            }
+            env.pop("AWS_PROFILE", None)
+            progress(f"running our scan in a child process against moto on 127.0.0.1:{port}")
+            child = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--child-scan", out, *settings.regions],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if child.returncode != 0:
+                raise RuntimeError(f"child scan failed ({child.returncode}):\n{child.stderr[-4000:]}")
+            measured = json.loads(child.stdout)
+            plan = load_plan(Path(measured.pop("plan_json")))
+    finally:
+        server.stop()
+        werkzeug.setLevel(level)
+    return measured, plan
+
+
+def child_scan(out: str, regions: list[str]) -> int:
+    """The child's side of `scan_isolated`: scan, render, write; print what it measured as JSON."""
+    settings = ScanSettings(regions=regions, protect_tag=PROTECT_TAG)
+    recorder = CallRecorder()
+    aws = AwsContext(
+        session=boto3.Session(region_name=REGION), performance=unlimited_performance(), recorder=recorder
+    )
+    # Clients load their service models once (a fixed ~tens of MB): count that before the scan, so the
+    # growth the model scales is the part that grows with the account.
+    for service in WARM_UP_SERVICES:
+        aws.client(service, REGION)
+    gc.collect()
+    peak_is_scan_only = _reset_peak_rss()  # importing botocore/pydantic peaks transiently above the scan
+    before_scan = _rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    plan = scan(aws, settings, NOW, "benchmark", lambda _: None)
+    scanned = time.perf_counter()
+    peak_of_scan = _peak_rss_mb()
+    json_path, _ = write_plan_files(Path(out) / plan.plan_id, plan, render_plan_markdown(plan))
+    finished, cpu = time.perf_counter(), time.process_time() - cpu
+    peak = _peak_rss_mb()
+    measured = {
+        "calls": dict(recorder.calls),
+        "where": "child process (no moto in it), moto server on 127.0.0.1",
+        "wall_seconds": round(scanned - started, 2),
+        "render_and_write_seconds": round(finished - scanned, 2),
+        "cpu_seconds": round(cpu, 2),
+        "peak_rss_mb": round(peak, 1),
+        "peak_rss_before_rendering_mb": round(peak_of_scan, 1),
+        "rss_before_scan_mb": round(before_scan, 1),
+        "scan_rss_growth_mb": round(max(peak - before_scan, 0.0), 1),
+        "peak_rss_is_scan_only": peak_is_scan_only,
+        "plan_json": str(json_path),
+    }
+    print(json.dumps(measured))
+    return 0
+
+
+def run_benchmark(
+    functions: int,
+    versions: int,
+    *,
+    naive: bool = True,
+    isolated: bool = False,
+    progress: Progress = lambda _: None,
+) -> dict[str, Any]:
+    """Build the account, run both scanners, and return the report (see the module docstring)."""
+    from moto import mock_aws
+
+    install_snapstart_shim()
+    settings = ScanSettings(regions=[REGION], protect_tag=PROTECT_TAG)
+    specs = build_specs(functions, versions)
+    with mock_aws(), moto_speedups():
+        session = boto3.Session(region_name=REGION)
+        seed_account(session, specs, progress)
+        progress("running our scan")
+        measured, plan = (
+            scan_isolated(settings, progress) if isolated else scan_in_process(session, settings, progress)
+        )
+        calls = Counter(measured.pop("calls"))
+        result: dict[str, Any] = {
+            "functions": functions,
+            "versions_per_function": versions,
+            "versions": sum(s.versions for s in specs),
+            "snapstart_versions": plan.summary.delete_count + plan.summary.keep_count,
+            "profiles": dict(Counter(s.profile for s in specs)),
+            "quota_rps": QUOTA_RPS,
+            "quota_sources": QUOTA_SOURCES,
+        }
+        ours = calls_report(calls)
+        ours.update(candidates=plan.summary.delete_count, kept=plan.summary.keep_count, **measured)
+        ours["projected_seconds_at_configured_pacing"] = calls_report(calls, configured_rates())[
+            "projected_seconds_sequential"
+        ]
+        result["ours"] = ours
+        result["lower_bound"] = calls_report(lower_bound_calls(specs, plan, settings))
+        result["naive"] = None
+        if naive:
+            progress("running the naive scanner")
+            naive_recorder = CallRecorder()
+            wall = time.perf_counter()
+            found = naive_scan(session, settings, naive_recorder)
+            report = calls_report(Counter(naive_recorder.calls))
+            report.update(candidates=len(found.candidates), wall_seconds=round(time.perf_counter() - wall, 2))
+            report["formula_matches_measured"] = naive_formula(specs) == Counter(naive_recorder.calls)
+            result["naive"] = report
+            result.update(compare(plan, found))
+        result["ratios"] = ratios(ours, result["naive"], result["lower_bound"])
+        result["targets"] = targets(result)
+        result["model_100k"] = model_at(result, specs, MODEL_TARGET_VERSIONS)
+    return result
+
+
+def targets(result: dict[str, Any]) -> dict[str, bool | None]:
+    r = result["ratios"]
+    control = r["control_plane_ours_over_naive"]
+    return {
+        "control_plane_at_most_a_tenth_of_naive": None if control is None else control <= 0.1,
+        "projected_within_1_25x_lower_bound": r["projected_ours_over_lower_bound"] <= 1.25,
+        "sequential_within_1_25x_lower_bound": r["sequential_ours_over_lower_bound"] <= 1.25,
+        "quota_dominates_wall": result["ours"]["wall_seconds"] < result["ours"]["projected_seconds"],
+    }
+
+
+# --- output ------------------------------------------------------------------------------------------
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [
+        f"account: {result['functions']} functions x {result['versions_per_function']} versions ="
+        f" {result['versions']} published versions ({result['snapstart_versions']} with SnapStart)",
+        "",
+        f"{'calls per quota bucket':<34}{'ours':>9}{'naive':>9}{'lower bd':>10}{'rate/s':>8}",
+    ]
+    naive = result["naive"]
+    buckets = sorted(
+        set(result["ours"]["calls"]["by_bucket"])
+        | set(result["lower_bound"]["calls"]["by_bucket"])
+        | (set(naive["calls"]["by_bucket"]) if naive else set())
+    )
+    for bucket in buckets:
+        lines.append(
+            f"{bucket:<34}{result['ours']['calls']['by_bucket'].get(bucket, 0):>9}"
+            f"{naive['calls']['by_bucket'].get(bucket, 0) if naive else '-':>9}"
+            f"{result['lower_bound']['calls']['by_bucket'].get(bucket, 0):>10}{QUOTA_RPS[bucket]:>8g}"
+        )
+    lines.append(
+        f"{'total':<34}{result['ours']['calls']['total']:>9}{naive['calls']['total'] if naive else '-':>9}"
+        f"{result['lower_bound']['calls']['total']:>10}"
+    )
+    lines.append(
+        f"{'projected s (buckets in parallel)':<34}{result['ours']['projected_seconds']:>9}"
+        f"{naive['projected_seconds'] if naive else '-':>9}{result['lower_bound']['projected_seconds']:>10}"
+    )
+    lines.append(
+        f"{'projected s (buckets in sequence)':<34}{result['ours']['projected_seconds_sequential']:>9}"
+        f"{naive['projected_seconds_sequential'] if naive else '-':>9}"
+        f"{result['lower_bound']['projected_seconds_sequential']:>10}"
+    )
+    ours = result["ours"]
+    lines += [
+        "",
+        f"ours ({ours['where']}): {ours['candidates']} candidates, wall {ours['wall_seconds']} s"
+        f" (cpu {ours['cpu_seconds']} s) on moto, peak RSS {ours['peak_rss_mb']} MB"
+        f" (scan growth {ours['scan_rss_growth_mb']} MB),"
+        f" {ours['projected_seconds_at_configured_pacing']} s at our default pacing",
+    ]
+    if naive:
+        lines.append(f"naive: {naive['candidates']} candidates, wall {naive['wall_seconds']} s on moto")
+        lines.append(f"same candidates where the rules agree: {result['same_candidates']}")
+        lines.append(f"  differences: {json.dumps(result['candidate_differences'], indent=None)}")
+    lines.append(f"ratios: {result['ratios']}")
+    lines.append(f"targets: {result['targets']}")
+    model = result["model_100k"]
+    lines += [
+        "",
+        f"model at {model['versions']} versions ({model['functions']} functions):"
+        f" ours {model['ours']['calls']['by_bucket']}, naive {model['naive']['calls']['by_bucket']},"
+        f" lower bound {model['lower_bound']['calls']['by_bucket']}",
+        f"  projected s: ours {model['ours']['projected_seconds']} (sequential"
+        f" {model['ours']['projected_seconds_sequential']}, at our pacing"
+        f" {model['ours']['projected_seconds_at_configured_pacing']}),"
+        f" naive {model['naive']['projected_seconds']},"
+        f" lower bound {model['lower_bound']['projected_seconds']}; ratios {model['ratios']}",
+        f"  our scan's peak RSS: ~{model['ours_peak_rss_mb']} MB"
+        f" (modelled from a run {model['ours_peak_rss_measured_where']})",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--functions", type=int, default=400)
+    parser.add_argument("--versions", type=int, default=25, help="published versions per function")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive scanner (big accounts)")
+    parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run our scan in a child process against a moto server, so its peak RSS excludes moto",
+    )
+    parser.add_argument("--child-scan", nargs="+", metavar=("OUT_DIR", "REGION"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_scan:
+        return child_scan(args.child_scan[0], args.child_scan[1:])
+    # Never reach real AWS: fake credentials, no inherited endpoint or profile.
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    result = run_benchmark(
+        args.functions, args.versions, naive=not args.no_naive, isolated=args.isolated, progress=progress
+    )
+    print(json.dumps(result, indent=2, default=str) if args.json else table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

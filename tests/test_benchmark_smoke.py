@@ -1,0 +1,190 @@
+"""A tiny run of the scan benchmark (tests/benchmarks/bench_scan.py) and checks of its moto speed-ups.
+
+The benchmark itself is not collected by pytest (`bench_*.py`); this runs its main function on a tiny
+account and asserts the report's structure and invariants that must hold at any size. Never timings.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from cleaner.aws.ratelimit import CONTROL_PLANE, CallRecorder, attach
+from cleaner.demo.account import DEMO_ACCOUNT_ID, SimulatedAccount
+
+BENCHMARK = Path(__file__).parent / "benchmarks" / "bench_scan.py"
+REGION = "us-east-1"
+
+
+def _load_benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_scan", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_benchmark()
+
+
+@pytest.fixture(scope="module")
+def report() -> Iterator[dict[str, Any]]:
+    # Module-scoped, so it runs before conftest's per-test credentials fixture: do the same here.
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_CONFIG_FILE", "/dev/null")
+        env.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        # 12 functions cover every profile of the mix once; 6 versions each leave 3 old ones apiece.
+        yield dict(bench.run_benchmark(12, 6))
+
+
+def test_report_has_the_fields_the_issue_asks_for(report: dict[str, Any]) -> None:
+    assert report["versions"] == 72
+    for who in ("ours", "naive", "lower_bound"):
+        calls = report[who]["calls"]
+        assert set(calls) == {"by_operation", "by_bucket", "total"}
+        assert calls["total"] == sum(calls["by_operation"].values()) == sum(calls["by_bucket"].values())
+        assert report[who]["projected_seconds"] > 0
+    for key in ("wall_seconds", "peak_rss_mb", "projected_seconds_at_configured_pacing"):
+        assert report["ours"][key] > 0
+    assert isinstance(report["same_candidates"], bool)
+    assert report["model_100k"]["versions"] == pytest.approx(100_000, abs=6)
+
+
+def test_ours_spends_less_of_the_shared_control_plane_than_the_naive_scanner(report: dict[str, Any]) -> None:
+    ours = report["ours"]["calls"]["by_bucket"][CONTROL_PLANE]
+    naive = report["naive"]["calls"]["by_bucket"][CONTROL_PLANE]
+    assert ours < naive
+    model = report["model_100k"]
+    assert (
+        model["ours"]["calls"]["by_bucket"][CONTROL_PLANE]
+        < model["naive"]["calls"]["by_bucket"][CONTROL_PLANE]
+    )
+
+
+def test_ours_never_makes_fewer_calls_than_the_lower_bound(report: dict[str, Any]) -> None:
+    # If it did, either the bound is not a bound or our scan skipped a check a correct scan needs.
+    ours = report["ours"]["calls"]["by_bucket"]
+    for bucket, needed in report["lower_bound"]["calls"]["by_bucket"].items():
+        assert ours.get(bucket, 0) >= needed, bucket
+    assert report["ours"]["projected_seconds"] >= report["lower_bound"]["projected_seconds"]
+
+
+def test_both_scanners_find_the_same_candidates_where_their_rules_agree(report: dict[str, Any]) -> None:
+    differences = report["candidate_differences"]
+    assert report["same_candidates"], differences["unexplained"]
+    assert differences["agreed"] > 0
+    # The mix contains every known difference, so each must show up, explained.
+    assert any("$LATEST has SnapStart off" in reason for reason in differences["only_ours"])
+    assert any("naive keeps all" in reason for reason in differences["only_ours"])
+    assert set(differences["only_naive"]) == {
+        "naive does not check the protect tag",
+        "naive does not list event source mappings",
+        "naive does not read version resource policies",
+    }
+
+
+def test_naive_calls_match_the_formula_the_model_uses(report: dict[str, Any]) -> None:
+    assert report["naive"]["formula_matches_measured"]
+
+
+def test_isolated_scan_counts_the_same_calls_as_the_in_process_scan(report: dict[str, Any]) -> None:
+    isolated = bench.run_benchmark(12, 6, naive=False, isolated=True)
+    assert isolated["ours"]["calls"] == report["ours"]["calls"]
+    assert isolated["ours"]["candidates"] == report["ours"]["candidates"]
+
+
+# --- the benchmark's moto speed-ups answer exactly what moto answers ---------------------------------
+
+
+def _queries(dimension_sets: list[list[tuple[str, str]]], period: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "Id": f"q{index}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": "Invocations",
+                    "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions],
+                },
+                "Period": period,
+                "Stat": "Sum",
+            },
+            "ReturnData": True,
+        }
+        for index, dimensions in enumerate(dimension_sets)
+    ]
+
+
+@pytest.mark.parametrize("scan_by", ["TimestampDescending", "TimestampAscending"])
+@pytest.mark.parametrize("period", [3600, 7200, 86400])
+def test_indexed_get_metric_data_answers_like_moto(
+    account: SimulatedAccount, now: datetime, scan_by: str, period: int
+) -> None:
+    from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+
+    account.invocations("api", 5, days_ago=1, version="3")
+    account.invocations("api", 7, days_ago=1.01, version="3")  # same period at coarse periods
+    account.invocations("api", 11, days_ago=2, alias="live", executed_version="4")
+    account.invocations("api", 13, days_ago=20, unqualified=True)  # outside the window
+    account.invocations("worker", 3, days_ago=0.5, unqualified=True)
+    dimension_sets = [
+        [("FunctionName", "api")],
+        [("FunctionName", "api"), ("Resource", "api:3")],
+        [("FunctionName", "api"), ("Resource", "api:live")],
+        [("FunctionName", "api"), ("Resource", "api:live"), ("ExecutedVersion", "4")],
+        [("Resource", "api:3"), ("FunctionName", "api")],  # order moto cannot match
+        [("FunctionName", "worker")],
+        [("FunctionName", "nobody")],
+    ]
+    backend = cloudwatch_backends[DEMO_ACCOUNT_ID][REGION]
+    end = now.replace(tzinfo=None)  # moto parses request times to naive UTC
+    arguments = (_queries(dimension_sets, period), end - timedelta(days=14), end, scan_by)
+    expected = CloudWatchBackend.get_metric_data(backend, *arguments)
+    assert any(result["values"] for result in expected)
+    assert bench.indexed_get_metric_data(CloudWatchBackend.get_metric_data)(backend, *arguments) == expected
+
+
+def _arns(pages: Any, key: str) -> list[str]:
+    return [item["FunctionArn"] for page in pages for item in page[key]]
+
+
+def test_paged_listings_return_what_moto_returns_in_one_page(account: SimulatedAccount) -> None:
+    for name in ("a", "b", "c"):
+        account.function(name, [30.0 - day for day in range(20)])
+    lambda_ = account.session.client("lambda", region_name=REGION)
+    unpaged_all = _arns([lambda_.list_functions(FunctionVersion="ALL")], "Functions")
+    unpaged_latest = _arns([lambda_.list_functions()], "Functions")
+    unpaged_versions = _arns([lambda_.list_versions_by_function(FunctionName="b")], "Versions")
+
+    recorder = CallRecorder()
+    attach(lambda_, REGION, None, recorder)
+    with bench.moto_speedups():
+        paged_all = _arns(
+            lambda_.get_paginator("list_functions").paginate(FunctionVersion="ALL"), "Functions"
+        )
+        paged_latest = _arns(lambda_.get_paginator("list_functions").paginate(), "Functions")
+        paged_versions = _arns(
+            lambda_.get_paginator("list_versions_by_function").paginate(
+                FunctionName="b", PaginationConfig={"PageSize": 7}
+            ),
+            "Versions",
+        )
+    assert (len(unpaged_all), len(unpaged_versions)) == (63, 21)
+    assert paged_all == unpaged_all
+    assert paged_latest == unpaged_latest
+    assert paged_versions == unpaged_versions
+    # 63 entries in pages of 50, 3 in one page, 21 in pages of 7.
+    assert recorder.calls == Counter({"lambda:ListFunctions": 2 + 1, "lambda:ListVersionsByFunction": 3})
