@@ -97,8 +97,7 @@ class RegionScan:
             self._check_tags,
             self._check_structure,
             self._check_usage,
-            self._check_state,
-            self._check_own_policies,
+            self._check_state_then_policy,
         ):
             survivors = self._survivors()
             if not survivors:
@@ -225,31 +224,48 @@ class RegionScan:
                     unattributed_function_invocations=findings.unattributed[key],
                 )
 
-    def _check_state(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
-        self.progress(f"{self.region}: reading the state of {len(survivors)} versions")
-        results = self._concurrently(
-            lambda pair: self.inventory.version_state(pair[0].name, str(pair[1].version)), survivors
-        )
-        for (_, version), result in zip(survivors, results, strict=True):
-            if isinstance(result, BaseException):
-                self._fail([version], "lambda:GetFunction", result)
-            else:
-                self._set([version], state=result)
+    def _check_state_then_policy(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
+        """Per version, GetFunction (state) and then, only if it still qualifies, GetPolicy.
 
-    def _check_own_policies(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
-        # Last, and only for versions every other check would delete: GetPolicy has a 15-rps quota.
-        self.progress(f"{self.region}: reading the resource policies of {len(survivors)} versions")
-        results = self._concurrently(
-            lambda pair: self.inventory.own_policy_statements(
-                pair[1].function_arn, pair[0].name, str(pair[1].version)
-            ),
-            survivors,
+        GetPolicy comes last and only for versions every other check would delete (its quota is 15 rps
+        and no listing exists for it); chaining the two per version, across the pool, keeps both of
+        their separate quota buckets busy at once instead of one after the other."""
+        self.progress(
+            f"{self.region}: reading the state and own resource policy of {len(survivors)} versions"
         )
+        results = self._concurrently(self._state_then_policy, survivors)
         for (_, version), result in zip(survivors, results, strict=True):
-            if isinstance(result, BaseException):
-                self._fail([version], "lambda:GetPolicy", result)
-            else:
-                self._set([version], own_policy_statements=tuple(result))
+            if isinstance(result, BaseException):  # not expected: _state_then_policy reports its errors
+                self._fail([version], "lambda:GetFunction", result)
+                continue
+            state, statements = result
+            if isinstance(state, BaseException):
+                self._fail([version], "lambda:GetFunction", state)
+                continue
+            self._set([version], state=state)
+            if isinstance(statements, BaseException):
+                self._fail([version], "lambda:GetPolicy", statements)
+            elif statements is not None:
+                self._set([version], own_policy_statements=tuple(statements))
+
+    def _state_then_policy(
+        self, pair: tuple[Function, FunctionVersion]
+    ) -> tuple[str | BaseException, list[str] | BaseException | None]:
+        """Runs in a worker thread: reads shared state, returns results; the caller records them."""
+        function, version = pair
+        try:
+            state = self.inventory.version_state(function.name, str(version.version))
+        except AWS_ERRORS as error:
+            return error, None
+        evidence = self.evidence[version.key].with_(state=state)
+        if not still_candidate(function, version, evidence, self.settings, self.now):
+            return state, None
+        try:
+            return state, self.inventory.own_policy_statements(
+                version.function_arn, function.name, str(version.version)
+            )
+        except AWS_ERRORS as error:
+            return state, error
 
 
 def resolve_regions(settings: ScanSettings, aws: AwsContext) -> list[str]:

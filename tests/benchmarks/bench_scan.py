@@ -71,7 +71,10 @@ Lower bound: the calls ANY correct scanner must make
   one page (us-east-1). STS is not needed (the account id is in every ARN).
 Projected seconds = max over buckets of calls / rate (buckets have independent quotas, in parallel).
 Our scan runs its stages one after the other, so `projected_seconds_sequential` (the sum over buckets)
-is reported too, and `projected_seconds_at_configured_pacing` uses our default client-side rates.
+is reported too, and `projected_seconds_staged`, which models our stages as they run: in sequence,
+except the last one, where each version's GetFunction and GetPolicy are chained per version across the
+pool, so those two buckets overlap (max, not sum). `projected_seconds_at_configured_pacing` is the
+staged figure at our default client-side rates.
 
 Quota rates (per account and region)
 - Lambda control plane 15 rps, GetFunction 100 rps, GetPolicy 15 rps: Lambda quotas page
@@ -671,7 +674,18 @@ def calls_report(calls: Counter[str], rates: dict[str, float] = QUOTA_RPS) -> di
         "seconds_by_bucket": seconds,
         "projected_seconds": max(seconds.values(), default=0.0),
         "projected_seconds_sequential": round(sum(seconds.values()), 2),
+        "projected_seconds_staged": staged_seconds(seconds),
     }
+
+
+# Buckets of the scan's last stage: chained per version, so their times overlap.
+OVERLAPPING_BUCKETS = ("lambda:GetFunction", "lambda:GetPolicy")
+
+
+def staged_seconds(seconds: dict[str, float]) -> float:
+    overlapping = [seconds[b] for b in OVERLAPPING_BUCKETS if b in seconds]
+    rest = [value for bucket, value in seconds.items() if bucket not in OVERLAPPING_BUCKETS]
+    return round(sum(rest) + max(overlapping, default=0.0), 2)
 
 
 def configured_rates() -> dict[str, float]:
@@ -743,7 +757,7 @@ def model_at(result: dict[str, Any], specs: list[FunctionSpec], target_versions:
         "ours_peak_rss_measured_where": result["ours"]["where"],
     }
     modelled["ours"]["projected_seconds_at_configured_pacing"] = calls_report(ours, configured_rates())[
-        "projected_seconds_sequential"
+        "projected_seconds_staged"
     ]
     modelled["ratios"] = ratios(modelled["ours"], modelled["naive"], modelled["lower_bound"])
     return modelled
@@ -759,6 +773,7 @@ def ratios(
         "control_plane_ours_over_naive": round(control / naive_control, 4) if naive_control else None,
         "projected_ours_over_lower_bound": round(ours["projected_seconds"] / bound, 3),
         "sequential_ours_over_lower_bound": round(ours["projected_seconds_sequential"] / bound, 3),
+        "staged_ours_over_lower_bound": round(ours["projected_seconds_staged"] / bound, 3),
     }
 
 
@@ -990,7 +1005,7 @@ def run_benchmark(
         ours = calls_report(calls)
         ours.update(candidates=plan.summary.delete_count, kept=plan.summary.keep_count, **measured)
         ours["projected_seconds_at_configured_pacing"] = calls_report(calls, configured_rates())[
-            "projected_seconds_sequential"
+            "projected_seconds_staged"
         ]
         result["ours"] = ours
         result["lower_bound"] = calls_report(lower_bound_calls(specs, plan, settings))
@@ -1018,6 +1033,7 @@ def targets(result: dict[str, Any]) -> dict[str, bool | None]:
         "control_plane_at_most_a_tenth_of_naive": None if control is None else control <= 0.1,
         "projected_within_1_25x_lower_bound": r["projected_ours_over_lower_bound"] <= 1.25,
         "sequential_within_1_25x_lower_bound": r["sequential_ours_over_lower_bound"] <= 1.25,
+        "staged_within_1_25x_lower_bound": r["staged_ours_over_lower_bound"] <= 1.25,
         "quota_dominates_wall": result["ours"]["wall_seconds"] < result["ours"]["projected_seconds"],
     }
 
@@ -1056,6 +1072,11 @@ def table(result: dict[str, Any]) -> str:
         f"{'projected s (buckets in sequence)':<34}{result['ours']['projected_seconds_sequential']:>9}"
         f"{naive['projected_seconds_sequential'] if naive else '-':>9}"
         f"{result['lower_bound']['projected_seconds_sequential']:>10}"
+    )
+    lines.append(
+        f"{'projected s (our stages)':<34}{result['ours']['projected_seconds_staged']:>9}"
+        f"{naive['projected_seconds_staged'] if naive else '-':>9}"
+        f"{result['lower_bound']['projected_seconds_staged']:>10}"
     )
     ours = result["ours"]
     lines += [
