@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from cleaner.apply_result import EntryResult, Outcome
-from cleaner.aws.concurrency import run_concurrently
+from cleaner.aws.concurrency import ProgressTicker, run_concurrently
 from cleaner.aws.errors import AWS_ERRORS, describe, error_code, is_not_found
 from cleaner.aws.lambda_inventory import RegionInventory, protected_function_arns
 from cleaner.aws.metrics import MetricsReader
@@ -75,7 +75,9 @@ class Applier:
         # The last check (GetPolicy, its own quota) and the deletion (control plane) run back to back per
         # entry: the two quota buckets are used in parallel, and each deletion follows its checks at once.
         started = time.monotonic()
-        for item, outcome in zip(pending, self._concurrently(self._finish, pending), strict=True):
+        ticker = ProgressTicker("entries checked and deleted", len(pending), self.progress)
+        outcomes = run_concurrently(self._finish, pending, self.aws.performance.max_workers, ticker)
+        for item, outcome in zip(pending, outcomes, strict=True):
             # _finish reports AWS errors itself; anything else reaching here is still per entry.
             results[item.entry.key] = (
                 _result(item.entry, Outcome.FAILED, ("delete_failed",), str(outcome))

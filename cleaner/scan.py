@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
 
-from cleaner.aws.concurrency import run_concurrently
+from cleaner.aws.concurrency import ProgressTicker, run_concurrently
 from cleaner.aws.errors import AWS_ERRORS, describe, error_code, is_access_denied
 from cleaner.aws.lambda_inventory import (
     RegionInventory,
@@ -233,7 +233,10 @@ class RegionScan:
         self.progress(
             f"{self.region}: reading the state and own resource policy of {len(survivors)} versions"
         )
-        results = self._concurrently(self._state_then_policy, survivors)
+        ticker = ProgressTicker(f"{self.region}: state and policy checked", len(survivors), self.progress)
+        results = run_concurrently(
+            self._state_then_policy, survivors, self.aws.performance.max_workers, ticker
+        )
         for (_, version), result in zip(survivors, results, strict=True):
             if isinstance(result, BaseException):  # not expected: _state_then_policy reports its errors
                 self._fail([version], "lambda:GetFunction", result)
