@@ -59,16 +59,21 @@ def deleted_versions(session: boto3.Session) -> set[tuple[str, str]]:
     return everything - present
 
 
+@pytest.fixture
+def account(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> SimulatedAccount:
+    """An account on the moto server, seeded from this process (which also backdates its versions)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    return SimulatedAccount(boto3.Session(region_name="us-east-1"), "us-east-1", datetime.now(UTC))
+
+
 def test_the_reviewed_plan_is_exactly_what_gets_deleted(
+    account: SimulatedAccount,
     moto_server: str,
     fake_github: FakeGitHub,
     github_environ: dict[str, str],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    session = boto3.Session(region_name="us-east-1")
-    account = SimulatedAccount(session, "us-east-1", datetime.now(UTC))
+    session = account.session
     account.function("orders", [100, 90, 80, 70, 60, 50])  # proposes 1, 2, 3
     account.function("billing", [100, 90, 80, 70, 60])  # proposes 1, 2
     fake_github.add_user("bob")  # a reviewer with write access
@@ -143,15 +148,14 @@ def test_the_reviewed_plan_is_exactly_what_gets_deleted(
 
 
 def test_a_merge_nobody_approved_deletes_nothing_and_says_why_on_the_pr(
+    account: SimulatedAccount,
     moto_server: str,
     fake_github: FakeGitHub,
     github_environ: dict[str, str],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    session = boto3.Session(region_name="us-east-1")
-    SimulatedAccount(session, "us-east-1", datetime.now(UTC)).function("orders", [100, 90, 80, 70, 60, 50])
+    session = account.session
+    account.function("orders", [100, 90, 80, 70, 60, 50])
     workflow = Workflow(tmp_path, moto_server, github_environ)
     number = int(str(workflow.scan_and_propose("scan-1")["number"]))
     merge_sha = fake_github.merge(number)  # merged without a review
