@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -239,7 +238,3 @@ def program(argv: Sequence[str], env: Environment) -> ExitCode:
 
 def main(argv: Sequence[str] | None = None) -> int:
     return int(program(sys.argv[1:] if argv is None else argv, Environment()))
-
-
-def json_dump(value: Any) -> str:
-    return json.dumps(value, indent=2, default=str)

@@ -38,10 +38,6 @@ def _last_invoked(entry: PlanEntry) -> str:
     return "none in window" if entry.last_invoked is None else _when(entry.last_invoked)
 
 
-def _day(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d")
-
-
 def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("cleaner", "templates"),
@@ -54,7 +50,6 @@ def _environment() -> Environment:
     environment.filters["cell"] = _markdown_cell
     environment.filters["usd"] = _usd
     environment.filters["when"] = _when
-    environment.filters["day"] = _day
     environment.filters["last_invoked"] = _last_invoked
     return environment
 
