@@ -16,6 +16,8 @@ from typing import Any
 
 from cleaner.exit_codes import BadInputError
 
+# The scan job's limit in scan.yml (GitHub-hosted runners stop a job after 6 hours).
+SCAN_SESSION_SECONDS = 6 * 3600
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
 # The audience aws-actions/configure-aws-credentials asks GitHub for.
@@ -211,7 +213,9 @@ def build_template(options: TemplateOptions) -> dict[str, Any]:
                 f"SnapStart Cleaner scan (read-only), {options.github_repo}@{options.default_branch}"
             ),
             "AssumeRolePolicyDocument": _trust_policy(provider, options.scan_subject),
-            "MaxSessionDuration": 3600,
+            # A scan is bound by GetPolicy's quota (one call per candidate, paced at 10/s): a first scan
+            # of a large account can run for hours. Read-only, so a session as long as the job may be.
+            "MaxSessionDuration": SCAN_SESSION_SECONDS,
             "Policies": [_permissions("Scan", SCAN_OPERATIONS, _function_arn(None))],
         },
     }

@@ -506,3 +506,17 @@ def test_a_push_without_a_usable_before_commit_compares_with_the_parent(shell: A
     result = shell.run(script, BEFORE="0" * 40, GITHUB_SHA=sha, DRY_RUN="")
     assert result.returncode == 0, result.stderr
     assert shell.calls() == [["apply", "plans/p2/plan.json", "--require-approval", "--dry-run"]]
+
+
+def test_a_long_scan_keeps_its_credentials_for_as_long_as_the_job_may_run() -> None:
+    # A first scan of a large account is bound by GetPolicy's quota and can run for hours: the job's
+    # time limit, the session it asks for and the role's MaxSessionDuration must agree.
+    from cleaner.iam_template import SCAN_SESSION_SECONDS, build_template
+
+    job = load("scan.yml")["jobs"]["scan"]
+    credentials = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+    role = build_template(TemplateOptions(github_repo="acme/infra"))["Resources"]["ScanRole"]["Properties"]
+
+    assert int(credentials["with"]["role-duration-seconds"]) == SCAN_SESSION_SECONDS
+    assert role["MaxSessionDuration"] == SCAN_SESSION_SECONDS
+    assert job["timeout-minutes"] * 60 <= SCAN_SESSION_SECONDS
