@@ -54,8 +54,8 @@ class PlanEntry(_Strict):
     last_invoked: UtcDatetime | None
     # Invocations (direct + alias-routed) in the lookback window; null when usage was not looked up
     # because a cheaper check already kept the version.
-    invocations_in_window: float | None = None
-    estimated_monthly_cost_usd: float = Field(ge=0)
+    invocations_in_window: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    estimated_monthly_cost_usd: float = Field(ge=0, allow_inf_nan=False)
     reasons: list[Reason] = Field(min_length=1)
     details: list[str] = Field(default_factory=list)
 
@@ -84,7 +84,7 @@ class PlanEntry(_Strict):
 
 
 class Pricing(_Strict):
-    cache_price_per_gb_second: float = Field(ge=0)
+    cache_price_per_gb_second: float = Field(ge=0, allow_inf_nan=False)
     seconds_per_month: int = SECONDS_PER_MONTH
     billed_runtimes: list[str] = Field(default_factory=lambda: [f"{p}*" for p in BILLED_RUNTIME_PREFIXES])
 
@@ -93,8 +93,8 @@ class Summary(_Strict):
     delete_count: int = Field(ge=0)
     keep_count: int = Field(ge=0)
     functions_with_deletions: int = Field(ge=0)
-    estimated_monthly_savings_usd: float = Field(ge=0)
-    estimated_monthly_cost_kept_usd: float = Field(ge=0)
+    estimated_monthly_savings_usd: float = Field(ge=0, allow_inf_nan=False)
+    estimated_monthly_cost_kept_usd: float = Field(ge=0, allow_inf_nan=False)
     keep_reasons: dict[Reason, int]
 
 
@@ -191,7 +191,8 @@ def parse_plan(text: str, source: str) -> Plan:
             f" (this version of snapstart-cleaner reads {SCHEMA_VERSION})"
         )
     try:
-        return Plan.model_validate(document)
+        # Strict: a reviewer's "1024" for 1024 or true for 1 is an error, not silently coerced.
+        return Plan.model_validate_json(text, strict=True)
     except ValidationError as error:
         raise BadInputError(describe_plan_errors(error, text, document, source)) from error
 

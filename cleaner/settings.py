@@ -50,7 +50,9 @@ class ScanSettings(_Strict):
     exclude: list[str] = Field(default_factory=list)
     protect_tag: str = Field(default=DEFAULT_PROTECT_TAG, min_length=1, max_length=128)
     overrides: list[FunctionOverride] = Field(default_factory=list)
-    cache_price_per_gb_second: float = Field(default=DEFAULT_CACHE_PRICE_PER_GB_SECOND, ge=0)
+    cache_price_per_gb_second: float = Field(
+        default=DEFAULT_CACHE_PRICE_PER_GB_SECOND, ge=0, allow_inf_nan=False
+    )
 
     @field_validator("regions")
     @classmethod

@@ -380,3 +380,30 @@ def test_arn_helper_matches_plan_arns() -> None:
     plan = sample_plan()
     first = plan.delete[0]
     assert first.function_arn == arn(first.function_name, first.version, first.region)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["delete"][0].update(memory_mb="1024"),
+            "delete[0] (edge:2).memory_mb: Input should be a valid integer",
+        ),
+        (
+            lambda d: d["delete"][0].update(age_days=True),
+            "delete[0] (edge:2).age_days: Input should be a valid integer",
+        ),
+        (lambda d: d["delete"][0].update(estimated_monthly_cost_usd=float("nan")), "finite number"),
+        (
+            lambda d: d["summary"].update(estimated_monthly_savings_usd=float("inf")),
+            "summary.estimated_monthly_savings_usd",
+        ),
+    ],
+    ids=["string-for-int", "bool-for-int", "nan-cost", "infinite-savings"],
+)
+def test_values_of_the_wrong_kind_are_refused_not_coerced(
+    edit: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    doc = document()
+    edit(doc)
+    assert message in parse_error(doc)
