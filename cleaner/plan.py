@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -244,21 +245,58 @@ def load_plan(path: Path) -> Plan:
 # --- writing -----------------------------------------------------------------------------------------
 
 
+def plan_json_chunks(plan: Plan) -> Iterator[str]:
+    """plan.json in pieces: the same text as `model_dump_json(indent=2)`, one entry at a time, so a
+    plan of 100,000 entries is never held as one string on top of the plan itself."""
+    tail = '  "delete": [],\n  "keep": []\n}'
+    head = plan.model_copy(update={"delete": [], "keep": []}).model_dump_json(indent=2)
+    if not head.endswith(tail):  # the entry lists must stay the last fields of Plan
+        raise AssertionError("Plan's last fields must be delete and keep")
+    yield head[: -len(tail)]
+    for name, entries, closing in (("delete", plan.delete, ",\n"), ("keep", plan.keep, "\n")):
+        if not entries:
+            yield f'  "{name}": []{closing}'
+            continue
+        yield f'  "{name}": [\n'
+        for index, entry in enumerate(entries):
+            separator = ",\n" if index < len(entries) - 1 else "\n"
+            yield "    " + entry.model_dump_json(indent=2).replace("\n", "\n    ") + separator
+        yield f"  ]{closing}"
+    yield "}\n"
+
+
 def plan_json_text(plan: Plan) -> str:
-    return plan.model_dump_json(indent=2) + "\n"
+    return "".join(plan_json_chunks(plan))
 
 
-def write_text_atomically(path: Path, text: str) -> None:
+def _write_temporary(path: Path, text: str | Iterable[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    try:
+        with temporary.open("w", encoding="utf-8") as file:
+            file.writelines([text] if isinstance(text, str) else text)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
 
 
-def write_plan_files(plan_dir: Path, plan: Plan, markdown: str) -> tuple[Path, Path]:
-    """Write plan.json and plan.md; both are rendered before either is written."""
-    json_text = plan_json_text(plan)
+def write_text_atomically(path: Path, text: str | Iterable[str]) -> None:
+    _write_temporary(path, text).replace(path)
+
+
+def write_plan_files(plan_dir: Path, plan: Plan, markdown: str | Iterable[str]) -> tuple[Path, Path]:
+    """Write plan.json and plan.md (streamed) to temporary files and only then put both in place, so
+    a failure while rendering leaves no half-written plan."""
     json_path, md_path = plan_dir / PLAN_JSON, plan_dir / PLAN_MD
-    write_text_atomically(json_path, json_text)
-    write_text_atomically(md_path, markdown)
+    written: list[Path] = []
+    try:
+        written.append(_write_temporary(json_path, plan_json_chunks(plan)))
+        written.append(_write_temporary(md_path, markdown))
+    except BaseException:
+        for temporary in written:
+            temporary.unlink(missing_ok=True)
+        raise
+    written[0].replace(json_path)
+    written[1].replace(md_path)
     return json_path, md_path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from itertools import groupby
 
@@ -63,8 +64,13 @@ def _by_function(entries: list[PlanEntry]) -> list[tuple[tuple[str, str], list[P
 
 
 def render_plan_markdown(plan: Plan) -> str:
+    return "".join(render_plan_markdown_chunks(plan))
+
+
+def render_plan_markdown_chunks(plan: Plan) -> Iterator[str]:
+    """plan.md in pieces, for writing a large plan without holding its page as one string."""
     template = _ENVIRONMENT.get_template("plan.md.j2")
-    return template.render(
+    return template.generate(
         plan=plan,
         delete_groups=_by_function(plan.delete),
         keep_groups=_by_function(plan.keep),

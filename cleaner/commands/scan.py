@@ -9,7 +9,7 @@ from cleaner.aws.session import AwsContext
 from cleaner.cli import Environment, load_effective_settings, parse_instant
 from cleaner.exit_codes import ExitCode
 from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_files
-from cleaner.render import render_plan_markdown
+from cleaner.render import render_plan_markdown_chunks
 from cleaner.scan import scan
 
 
@@ -20,9 +20,8 @@ def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
     session = env.aws_session() if env.aws_session else None
     aws = AwsContext(session=session, performance=settings.performance)
     plan = scan(aws, settings.scan, now, plan_id, env.progress)
-    markdown = render_plan_markdown(plan)
     plan_dir = env.cwd / settings.plans_dir / plan.plan_id
-    json_path, md_path = write_plan_files(plan_dir, plan, markdown)
+    json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown_chunks(plan))
     print_summary(plan, str(json_path), str(md_path), args.format, env)
     return ExitCode.OK
 
