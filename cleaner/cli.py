@@ -51,11 +51,16 @@ def _resolve(env: Environment, path: str) -> Path:
     return candidate if candidate.is_absolute() else env.cwd / candidate
 
 
-def load_effective_settings(args: argparse.Namespace, env: Environment) -> Settings:
+def repository_settings(args: argparse.Namespace, env: Environment) -> Settings:
+    """`[tool.cleaner]` of --config, or of ./pyproject.toml (defaults when there is none)."""
     config = _resolve(env, args.config) if args.config else env.cwd / "pyproject.toml"
     if args.config and not config.exists():
         raise BadInputError(f"--config {args.config}: no such file")
-    settings = load_settings(config)
+    return load_settings(config)
+
+
+def load_effective_settings(args: argparse.Namespace, env: Environment) -> Settings:
+    settings = repository_settings(args, env)
     return settings.with_overrides(
         regions=args.region or None,
         min_age_days=args.min_age_days,
@@ -98,10 +103,7 @@ def cmd_iam_template(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_apply(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.apply import run_apply
 
-    config = _resolve(env, args.config) if args.config else env.cwd / "pyproject.toml"
-    if args.config and not config.exists():
-        raise BadInputError(f"--config {args.config}: no such file")
-    settings = load_settings(config).with_overrides(
+    settings = repository_settings(args, env).with_overrides(
         plan_max_age_days=args.plan_max_age_days,
         max_deletions_per_apply=args.max_deletions,
         required_approvals=args.required_approvals,
@@ -112,10 +114,7 @@ def cmd_apply(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_open_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.open_pr import run_open_pr
 
-    config = _resolve(env, args.config) if args.config else env.cwd / "pyproject.toml"
-    if args.config and not config.exists():
-        raise BadInputError(f"--config {args.config}: no such file")
-    return run_open_pr(_resolve(env, args.plan_dir), load_settings(config), args.format, env)
+    return run_open_pr(_resolve(env, args.plan_dir), repository_settings(args, env), args.format, env)
 
 
 def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
