@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from cleaner.aws.metrics import invocation_queries
 from cleaner.aws.ratelimit import CONTROL_PLANE, CallRecorder, attach
 from cleaner.demo.account import DEMO_ACCOUNT_ID, SimulatedAccount
 
@@ -110,22 +111,7 @@ def test_isolated_scan_counts_the_same_calls_as_the_in_process_scan(report: dict
 
 
 def _queries(dimension_sets: list[list[tuple[str, str]]], period: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "Id": f"q{index}",
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": "AWS/Lambda",
-                    "MetricName": "Invocations",
-                    "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions],
-                },
-                "Period": period,
-                "Stat": "Sum",
-            },
-            "ReturnData": True,
-        }
-        for index, dimensions in enumerate(dimension_sets)
-    ]
+    return invocation_queries([tuple(dimensions) for dimensions in dimension_sets], period)
 
 
 @pytest.mark.parametrize("scan_by", ["TimestampDescending", "TimestampAscending"])

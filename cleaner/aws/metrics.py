@@ -46,6 +46,26 @@ def queries_per_call(lookback: timedelta, period: int) -> int:
     return max(1, min(MAX_QUERIES_PER_CALL, MAX_DATAPOINTS_PER_CALL // points))
 
 
+def invocation_queries(batch: Sequence[Dimensions], period: int) -> list[dict[str, Any]]:
+    """GetMetricData queries for the summed Lambda `Invocations` of each series, with ids q0, q1, ..."""
+    return [
+        {
+            "Id": f"q{index}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": "Invocations",
+                    "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions],
+                },
+                "Period": period,
+                "Stat": "Sum",
+            },
+            "ReturnData": True,
+        }
+        for index, dimensions in enumerate(batch)
+    ]
+
+
 class MetricsReader:
     """Sums of Lambda `Invocations` series over [start, end), batched and run concurrently."""
 
@@ -78,22 +98,7 @@ class MetricsReader:
         self, batch: list[Dimensions], start: datetime, end: datetime, period: int
     ) -> tuple[dict[Dimensions, SeriesTotal], dict[Dimensions, str]]:
         by_id = {f"q{index}": dimensions for index, dimensions in enumerate(batch)}
-        queries = [
-            {
-                "Id": query_id,
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "AWS/Lambda",
-                        "MetricName": "Invocations",
-                        "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions],
-                    },
-                    "Period": period,
-                    "Stat": "Sum",
-                },
-                "ReturnData": True,
-            }
-            for query_id, dimensions in by_id.items()
-        ]
+        queries = invocation_queries(batch, period)
         totals: dict[str, SeriesTotal] = {query_id: SeriesTotal() for query_id in by_id}
         status: dict[str, str] = {}
         request: dict[str, Any] = {
