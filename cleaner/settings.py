@@ -21,6 +21,8 @@ DEFAULT_PROTECT_TAG = "snapstart-cleaner:keep"
 # The documented us-east-1 price of the SnapStart cache for Python and .NET (USD per GB-second).
 DEFAULT_CACHE_PRICE_PER_GB_SECOND = 0.0000015046
 
+# GitHub logins: letters, digits and single hyphens; apps end in [bot].
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # CloudWatch keeps hourly datapoints for 455 days: no usage window can reach further back.
 MAX_LOOKBACK_DAYS = 455
@@ -95,6 +97,17 @@ class GitHubSettings(_Strict):
     pr_labels: list[str] = Field(default_factory=lambda: ["snapstart-cleaner"])
     reviewers: list[str] = Field(default_factory=list)
     team_reviewers: list[str] = Field(default_factory=list)
+    # The accounts whose tokens open plan PRs (the bot user of SNAPSTART_PR_TOKEN): their approvals never
+    # count, even where GitHub does not mark them as bots.
+    bot_logins: list[str] = Field(default_factory=list)
+
+    @field_validator("bot_logins")
+    @classmethod
+    def _logins_look_like_logins(cls, logins: list[str]) -> list[str]:
+        for login in logins:
+            if not _LOGIN.match(login):
+                raise ValueError(f"{login!r} is not a GitHub login")
+        return logins
 
 
 class Performance(_Strict):

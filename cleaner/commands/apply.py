@@ -42,32 +42,40 @@ def check_limits(plan: Plan, plan_path: Path, limits: ApplyLimits, env: Environm
 def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) -> ExitCode:
     plan_path = Path(args.plan_json)
     plan_path = plan_path if plan_path.is_absolute() else env.cwd / plan_path
-    plan = load_plan(plan_path)
-    check_limits(plan, plan_path, settings.apply, env)
     output_dir = Path(args.output) if args.output else plan_path.parent
     output_dir = output_dir if output_dir.is_absolute() else env.cwd / output_dir
 
-    approval_text: str | None = None
     reporter = None
-    if args.require_approval:
-        from cleaner.commands.approval import establish_approval
+    try:
+        plan = load_plan(plan_path)
+        check_limits(plan, plan_path, settings.apply, env)
+        approval_text: str | None = None
+        if args.require_approval:
+            from cleaner.commands.approval import establish_approval, refusal_markdown
 
-        approval, reporter = establish_approval(plan_path, settings.apply.required_approvals, env)
-        if not approval.ok:
-            refusal = f"Apply refused: {approval.reason}. Nothing was deleted."
-            env.print(refusal)
-            reporter.comment(f"**SnapStart Cleaner:** {refusal}", env)
-            return ExitCode.FAILURES
-        approval_text = approval.reason
+            approval, reporter = establish_approval(plan_path, plan, settings, env)
+            if not approval.ok:
+                env.print(f"Apply refused: {approval.reason}. Nothing was deleted.")
+                reporter.comment(refusal_markdown(approval), env)
+                return ExitCode.FAILURES
+            approval_text = approval.reason
+        session = env.aws_session() if env.aws_session else None
+        aws = AwsContext(session=session, performance=settings.performance)
+        account_id = aws.account_id(plan.regions[0])
+        if account_id != plan.account_id:
+            raise BadInputError(
+                f"{plan_path}: the plan is for account {plan.account_id},"
+                f" the credentials are for {account_id}"
+            )
+    except BadInputError as error:
+        # Bad input under --require-approval is a refusal too: say it on the merged PR.
+        if args.require_approval:
+            from cleaner.commands.approval import report_refusal
+
+            report_refusal(error.message, env, reporter)
+        raise
 
     started_at = env.clock()
-    session = env.aws_session() if env.aws_session else None
-    aws = AwsContext(session=session, performance=settings.performance)
-    account_id = aws.account_id(plan.regions[0])
-    if account_id != plan.account_id:
-        raise BadInputError(
-            f"{plan_path}: the plan is for account {plan.account_id}, the credentials are for {account_id}"
-        )
     repository_settings = settings.scan.model_copy(update={"regions": plan.regions})
     applier = Applier(
         aws=aws,

@@ -1,8 +1,11 @@
 """The plan pull request: at most one open at a time, on a fixed branch, carrying exactly one plan.
 
-Its branch holds one commit on top of the default branch, made through the Git Data API by a fixed
-identity (`BOT_NAME` / `BOT_EMAIL`). A PR whose commits are all ours can be replaced by a newer scan; a
-PR someone pushed to is never overwritten: the newer scan is only summarised there in a comment.
+Its branch holds one commit on top of the default branch, made through the Git Data API with no author
+given, so GitHub attributes it to the token's own account (the bot of SNAPSTART_PR_TOKEN). That
+attribution is GitHub's, not a name and e-mail anyone can write into a commit: a commit is ours when
+the account GitHub resolved for its author is the one that opened the PR. A PR whose commits are all
+ours can be replaced by a newer scan; a PR someone pushed to is never overwritten: the newer scan is
+only summarised there in a comment.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from github import InputGitAuthor, InputGitTreeElement
+from github import InputGitTreeElement
 from github.Commit import Commit
 from github.GitCommit import GitCommit
 from github.PullRequest import PullRequest
@@ -24,8 +27,8 @@ from cleaner.github.client import GitHubApiError, github_call
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan
 from cleaner.settings import GitHubSettings
 
-BOT_NAME = "snapstart-cleaner[bot]"
-BOT_EMAIL = "snapstart-cleaner[bot]@users.noreply.github.com"
+# GitHub's own committer of commits it signs for an API or web edit.
+WEB_FLOW = "web-flow"
 NOT_PERMITTED = "not permitted to create or approve pull requests"
 
 
@@ -66,12 +69,15 @@ class PlanFiles:
         return f"{self.repo_dir}/{PLAN_MD}"
 
 
-def is_ours(commit: Commit) -> bool:
-    """A commit open-pr made: both author and committer are the fixed bot identity."""
-    git = commit.commit
-    return all(
-        person is not None and (person.name, person.email) == (BOT_NAME, BOT_EMAIL)
-        for person in (git.author, git.committer)
+def is_ours(commit: Commit, bot_login: str) -> bool:
+    """A commit open-pr made: GitHub attributes its author to the bot's account, and its committer to
+    the bot or to GitHub itself."""
+    author, committer = commit.author, commit.committer
+    return (
+        author is not None
+        and author.login == bot_login
+        and committer is not None
+        and committer.login in (bot_login, WEB_FLOW)
     )
 
 
@@ -163,7 +169,7 @@ class PlanPublisher:
 
     def _only_our_commits(self, pr: PullRequest) -> bool:
         with github_call(f"GET /repos/{self.repo.full_name}/pulls/{pr.number}/commits"):
-            return all(is_ours(commit) for commit in pr.get_commits())
+            return all(is_ours(commit, pr.user.login) for commit in pr.get_commits())
 
     def _push_plan(self, files: PlanFiles, default_branch: str) -> str:
         """Point the plan branch at one new commit on top of the default branch that adds the plan: the
@@ -184,14 +190,14 @@ class PlanPublisher:
                 ],
                 base_tree=base.tree,
             )
-        bot = InputGitAuthor(BOT_NAME, BOT_EMAIL)
         s = files.plan.summary
         message = (
             f"Plan {files.plan.plan_id}: delete {_plural(s.delete_count, 'SnapStart version')}"
             f" (~{_usd(s.estimated_monthly_savings_usd)}/month)\n\nWritten by snapstart-cleaner scan."
         )
         with github_call(f"POST /repos/{name}/git/commits"):
-            commit = self.repo.create_git_commit(message, tree, [base], author=bot, committer=bot)
+            # No author or committer: GitHub attributes the commit to the token's account.
+            commit = self.repo.create_git_commit(message, tree, [base])
         self.progress(f"committed {files.repo_dir} as {commit.sha[:12]} on {self.branch}")
         try:
             with github_call(f"GET /repos/{name}/git/ref/heads/{self.branch}"):

@@ -1,24 +1,29 @@
 """An in-memory fake of the GitHub REST API on 127.0.0.1, for tests that drive real PyGithub.
 
 It implements exactly the endpoints PyGithub calls when snapstart-cleaner opens a plan pull request and
-checks an approval, with GitHub's answers for the mistakes that matter (non-fast-forward ref updates,
-a second PR for the same branch, bodies over 65,536 characters, review requests to the author, the 403
-"GitHub Actions is not permitted to create or approve pull requests."). Every `url` in a response
-names the fake's own host:port, because PyGithub follows them. Helpers simulate what people do: push a
-commit to a branch, open a PR, review, merge.
+checks an approval (including the Actions artifacts and runs the provenance check reads, and the
+artifact download's redirect to another host), with GitHub's answers for the mistakes that matter
+(non-fast-forward ref updates, a second PR for the same branch, bodies over 65,536 characters, review
+requests to the author, the 403 "GitHub Actions is not permitted to create or approve pull requests.").
+Every `url` in a response names the fake's own host:port, because PyGithub follows them. Helpers
+simulate what people do: push a commit to a branch, open a PR, review, merge, and what a workflow
+run does: upload an artifact.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
 import threading
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -42,6 +47,10 @@ class User:
 
 
 BOT = User("github-actions[bot]", "Bot")
+# GitHub's own committer of merges and web edits (`GitHub <noreply@github.com>`).
+WEB_FLOW = User("web-flow")
+WEB_FLOW_EMAIL = "noreply@github.com"
+SCAN_WORKFLOW = ".github/workflows/scan.yml"
 
 
 @dataclass
@@ -53,6 +62,7 @@ class Commit:
     author: dict[str, str]
     committer: dict[str, str]
     user: User | None  # the GitHub account the author's e-mail maps to
+    committer_user: User | None = None  # the account the committer's e-mail maps to
 
 
 @dataclass
@@ -71,6 +81,26 @@ class Comment:
     user: User
     body: str
     created_at: datetime
+
+
+@dataclass
+class WorkflowRun:
+    id: int
+    path: str
+    event: str
+    head_branch: str
+    head_sha: str
+    head_repository: str  # OWNER/NAME: a fork's runs name the fork
+
+
+@dataclass
+class Artifact:
+    id: int
+    name: str
+    run: WorkflowRun
+    zip_bytes: bytes
+    created_at: datetime
+    expired: bool = False
 
 
 @dataclass
@@ -129,6 +159,11 @@ class FakeGitHub:
         self.users: dict[str, User] = {BOT.login: BOT}
         self.tokens: dict[str, User] = {BOT_TOKEN: BOT}
         self.forbid_pull_creation = False
+        self.runs: dict[int, WorkflowRun] = {}
+        self.artifacts: dict[int, Artifact] = {}
+        # Authorization headers that reached the artifact storage host (must stay empty: the token is
+        # GitHub's, never the storage's).
+        self.storage_authorizations: list[str] = []
         self.requests: list[tuple[str, str]] = []  # (method, path) of every API call, for assertions
         self.errors: list[Exception] = []  # the fake's own failures (a test should see none)
         self.clock = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -243,6 +278,7 @@ class FakeGitHub:
             identity = {"name": merger.login, "email": merger.noreply_email, "date": ""}
             message = f"Merge pull request #{number} from {self.owner}/{pull.head}"
             sha = self._store_commit(self._store_tree(tree), parents, message, identity)
+            self._set_committer(sha, {"name": "GitHub", "email": WEB_FLOW_EMAIL})
             pull.frozen_head, pull.frozen_base = head, base_head
             self.refs[f"heads/{pull.base}"] = sha
             pull.state, pull.merge_commit_sha = "closed", sha
@@ -265,8 +301,60 @@ class FakeGitHub:
                 self.commits[sha] for sha in self._commits_between(self._base_sha(pull), self.head_sha(pull))
             ]
 
+    def changed_files(self, pull: Pull) -> list[Json]:
+        """The PR's files as GitHub lists them: its head against the merge base."""
+        with self.lock:
+            head = self.head_sha(pull)
+            merge_base = self._merge_base(head, self._base_sha(pull))
+            before, after = (self._tree_of(merge_base) if merge_base else {}), self._tree_of(head)
+            files = []
+            for path in sorted(set(before) | set(after)):
+                if before.get(path) == after.get(path):
+                    continue
+                status = "added" if path not in before else "removed" if path not in after else "modified"
+                files.append({"filename": path, "status": status, "sha": after.get(path) or before[path]})
+            return files
+
     def open_pulls(self) -> list[Pull]:
         return [p for p in self.pulls.values() if p.state == "open"]
+
+    def upload_plan_artifact(self, plan_dir: Path, **run: Any) -> Artifact:
+        """What scan.yml's upload step does with `plans/<plan-id>/`: artifact `plan-<plan-id>` holding
+        plan.json and plan.md at its top level."""
+        files = {name: (plan_dir / name).read_text() for name in ("plan.json", "plan.md")}
+        return self.upload_artifact(f"plan-{plan_dir.name}", files, **run)
+
+    def upload_artifact(
+        self,
+        name: str,
+        files: dict[str, str],
+        *,
+        path: str = SCAN_WORKFLOW,
+        event: str = "schedule",
+        head_branch: str | None = None,
+        head_repository: str | None = None,
+        expired: bool = False,
+    ) -> Artifact:
+        """What actions/upload-artifact does in a workflow run: `files` zipped as artifact `name` of a
+        new run of `path` (by default the scan workflow, scheduled, on the default branch)."""
+        with self.lock:
+            branch = head_branch or self.default_branch
+            run = WorkflowRun(
+                id=self._next_id(),
+                path=path,
+                event=event,
+                head_branch=branch,
+                head_sha=self.refs.get(f"heads/{branch}", "0" * 40),
+                head_repository=head_repository or self.full_name,
+            )
+            self.runs[run.id] = run
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for member, text in files.items():
+                    archive.writestr(member, text)
+            artifact = Artifact(self._next_id(), name, run, buffer.getvalue(), self._now(), expired)
+            self.artifacts[artifact.id] = artifact
+            return artifact
 
     # --- the HTTP side -------------------------------------------------------------------------------
 
@@ -320,9 +408,20 @@ class FakeGitHub:
         committer = dict(author)
         seed = json.dumps([tree, parents, message, author, self._next_id()])
         sha = hashlib.sha1(seed.encode()).hexdigest()
-        user = next((u for u in self.users.values() if u.noreply_email == author["email"]), None)
-        self.commits[sha] = Commit(sha, tree, parents, message, author, committer, user)
+        user = self._account_of(author["email"])
+        self.commits[sha] = Commit(sha, tree, parents, message, author, committer, user, user)
         return sha
+
+    def _account_of(self, email: str) -> User | None:
+        """GitHub maps a commit's e-mail to an account; an e-mail nobody owns maps to none (null)."""
+        if email == WEB_FLOW_EMAIL:
+            return WEB_FLOW
+        return next((u for u in self.users.values() if u.noreply_email == email), None)
+
+    def _set_committer(self, sha: str, committer: dict[str, str]) -> None:
+        commit = self.commits[sha]
+        commit.committer = {"date": commit.author["date"], **committer}
+        commit.committer_user = self._account_of(commit.committer["email"])
 
     def _tree_of(self, commit: str) -> dict[str, str]:
         return self.trees[self.commits[commit].tree]
@@ -444,7 +543,7 @@ class FakeGitHub:
             "html_url": f"{self.url}/{self.full_name}/commit/{commit.sha}",
             "commit": self.git_commit_json(commit),
             "author": self.user_json(commit.user),
-            "committer": self.user_json(commit.user),
+            "committer": self.user_json(commit.committer_user),
             "parents": [{"sha": p, "url": f"{self.api}/commits/{p}"} for p in commit.parents],
         }
 
@@ -468,6 +567,8 @@ class FakeGitHub:
             "merged_at": _iso(merged_at) if merged_at else None,
             "merged": merged_at is not None,
             "merge_commit_sha": pull.merge_commit_sha,
+            "commits": len(self.pull_commits(pull.number)),
+            "changed_files": len(self.changed_files(pull)),
             "requested_reviewers": [self.user_json(self.users[login]) for login in pull.requested_reviewers],
             "requested_teams": [{"slug": slug, "name": slug} for slug in pull.requested_teams],
         }
@@ -483,6 +584,49 @@ class FakeGitHub:
             "author_association": "COLLABORATOR" if review.user.permission != "none" else "NONE",
             "html_url": f"{self.url}/{self.full_name}/pull/{pull.number}#pullrequestreview-{review.id}",
             "pull_request_url": f"{self.api}/pulls/{pull.number}",
+        }
+
+    def run_json(self, run: WorkflowRun) -> Json:
+        owner, name = run.head_repository.split("/")
+        return {
+            "id": run.id,
+            "name": run.path.rsplit("/", 1)[-1].removesuffix(".yml"),
+            "path": run.path,
+            "event": run.event,
+            "head_branch": run.head_branch,
+            "head_sha": run.head_sha,
+            "status": "completed",
+            "conclusion": "success",
+            "url": f"{self.api}/actions/runs/{run.id}",
+            "html_url": f"{self.url}/{self.full_name}/actions/runs/{run.id}",
+            "head_repository": {
+                "id": 1 if run.head_repository == self.full_name else 2,
+                "name": name,
+                "full_name": run.head_repository,
+                "owner": self.user_json(User(owner, "Organization")),
+                "url": f"{self.url}/repos/{run.head_repository}",
+            },
+            "repository": self.repo_json(),
+        }
+
+    def artifact_json(self, artifact: Artifact) -> Json:
+        run = artifact.run
+        return {
+            "id": artifact.id,
+            "name": artifact.name,
+            "size_in_bytes": len(artifact.zip_bytes),
+            "url": f"{self.api}/actions/artifacts/{artifact.id}",
+            "archive_download_url": f"{self.api}/actions/artifacts/{artifact.id}/zip",
+            "expired": artifact.expired,
+            "created_at": _iso(artifact.created_at),
+            "expires_at": _iso(artifact.created_at + timedelta(days=30)),
+            "workflow_run": {
+                "id": run.id,
+                "repository_id": 1,
+                "head_repository_id": 1 if run.head_repository == self.full_name else 2,
+                "head_branch": run.head_branch,
+                "head_sha": run.head_sha,
+            },
         }
 
     def comment_json(self, pull: Pull, comment: Comment) -> Json:
@@ -604,7 +748,7 @@ def create_commit(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     }
     sha = fake._store_commit(str(tree), parents, str(request.body.get("message", "")), dict(author))
     if request.body.get("committer"):
-        fake.commits[sha].committer = {"date": fake.commits[sha].author["date"], **request.body["committer"]}
+        fake._set_committer(sha, dict(request.body["committer"]))
     return 201, fake.git_commit_json(fake.commits[sha])
 
 
@@ -713,17 +857,7 @@ def list_pull_commits(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
 
 
 def list_pull_files(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
-    pull = _pull(fake, request)
-    head = fake.head_sha(pull)
-    merge_base = fake._merge_base(head, fake._base_sha(pull))
-    before, after = (fake._tree_of(merge_base) if merge_base else {}), fake._tree_of(head)
-    files = []
-    for path in sorted(set(before) | set(after)):
-        if before.get(path) == after.get(path):
-            continue
-        status = "added" if path not in before else "removed" if path not in after else "modified"
-        files.append({"filename": path, "status": status, "sha": after.get(path) or before[path]})
-    return 200, files
+    return 200, fake.changed_files(_pull(fake, request))
 
 
 def list_reviews(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
@@ -781,6 +915,36 @@ def get_permission(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     return 200, {"permission": user.permission, "role_name": user.permission, "user": fake.user_json(user)}
 
 
+def list_artifacts(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
+    name = request.query.get("name")
+    found = [
+        fake.artifact_json(a)
+        for a in sorted(fake.artifacts.values(), key=lambda a: -a.id)
+        if name is None or a.name == name
+    ]
+    return 200, {"total_count": len(found), "artifacts": found}
+
+
+def get_run(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
+    run = fake.runs.get(int(request.params["id"]))
+    if run is None:
+        raise ApiError(404, "Not Found")
+    return 200, fake.run_json(run)
+
+
+def download_artifact(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
+    """GitHub answers with a redirect to a short-lived URL on its storage host, or 410 once expired."""
+    artifact = fake.artifacts.get(int(request.params["id"]))
+    if artifact is None:
+        raise ApiError(404, "Not Found")
+    if artifact.expired:
+        raise ApiError(410, "Artifact has expired")
+    storage = fake.url.replace("127.0.0.1", "localhost")  # another host name for the same server
+    return 302, {"Location": f"{storage}{STORAGE_PREFIX}{artifact.id}?sig=short-lived"}
+
+
+STORAGE_PREFIX = "/artifact-storage/"
+
 _Handler = Callable[[FakeGitHub, _Request], tuple[int, Any]]
 _ROUTES: list[tuple[str, str, _Handler]] = [
     ("GET", r"", get_repo),
@@ -807,6 +971,9 @@ _ROUTES: list[tuple[str, str, _Handler]] = [
     ("POST", r"/issues/(?P<n>\d+)/comments", create_comment),
     ("POST", r"/issues/(?P<n>\d+)/labels", add_labels),
     ("GET", r"/collaborators/(?P<login>[^/]+)/permission", get_permission),
+    ("GET", r"/actions/artifacts", list_artifacts),
+    ("GET", r"/actions/artifacts/(?P<id>\d+)/zip", download_artifact),
+    ("GET", r"/actions/runs/(?P<id>\d+)", get_run),
 ]
 
 
@@ -823,15 +990,41 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if self.path.startswith(STORAGE_PREFIX):
+                self._serve_storage()
+                return
             status, payload = fake.handle(
                 self.command,
                 self.path,
                 json.loads(raw) if raw else None,
                 self.headers.get("Authorization", ""),
             )
+            if status == 302:
+                self.send_response(status)
+                self.send_header("Location", payload["Location"])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             data = b"" if payload is None else json.dumps(payload).encode()
+            self._send(status, data, "application/json; charset=utf-8")
+
+        def _serve_storage(self) -> None:
+            """The storage host: the signed URL is the only credential it takes."""
+            if self.headers.get("Authorization"):
+                with fake.lock:
+                    fake.storage_authorizations.append(self.headers["Authorization"])
+                self._send(400, b"Authorization not accepted", "text/plain")
+                return
+            artifact_id = urlsplit(self.path).path.removeprefix(STORAGE_PREFIX)
+            artifact = fake.artifacts.get(int(artifact_id)) if artifact_id.isdigit() else None
+            if artifact is None:
+                self._send(404, b"not found", "text/plain")
+                return
+            self._send(200, artifact.zip_bytes, "application/zip")
+
+        def _send(self, status: int, data: bytes, content_type: str) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -26,9 +26,10 @@ BRANCH = "snapstart-cleaner/plan"
 class Workflow:
     """What the workflow steps run, each as its own process, in a checkout folder."""
 
-    def __init__(self, checkout: Path, moto_url: str, github: dict[str, str]) -> None:
+    def __init__(self, checkout: Path, moto_url: str, github: dict[str, str], fake: FakeGitHub) -> None:
         self.checkout = checkout
         self.environ = subprocess_environ(moto_url, **github)
+        self.fake = fake
 
     def run(self, *argv: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -46,7 +47,10 @@ class Workflow:
         return done.stdout
 
     def scan_and_propose(self, plan_id: str) -> dict[str, object]:
+        """scan.yml: the scan job writes the plan and uploads its folder as artifact `plan-<plan-id>`
+        (a scheduled run on the default branch); the open-pr job opens or updates the PR."""
         self.ok("scan", "--region", "us-east-1", "--plan-id", plan_id)
+        self.fake.upload_plan_artifact(self.checkout / "plans" / plan_id)
         return dict(json.loads(self.ok("open-pr", f"plans/{plan_id}", "--format", "json")))
 
 
@@ -77,7 +81,7 @@ def test_the_reviewed_plan_is_exactly_what_gets_deleted(
     account.function("orders", [100, 90, 80, 70, 60, 50])  # proposes 1, 2, 3
     account.function("billing", [100, 90, 80, 70, 60])  # proposes 1, 2
     fake_github.add_user("bob")  # a reviewer with write access
-    scanner = Workflow(tmp_path / "scan-job", moto_server, github_environ)
+    scanner = Workflow(tmp_path / "scan-job", moto_server, github_environ, fake_github)
     scanner.checkout.mkdir()
 
     # 1. The weekly scan opens the plan PR.
@@ -120,7 +124,7 @@ def test_the_reviewed_plan_is_exactly_what_gets_deleted(
     assert fake_github.head_sha(number) == edited_head
 
     # 5. The PR check validates the edit against the plan as the scanner first committed it.
-    check = Workflow(tmp_path / "check-job", moto_server, github_environ)
+    check = Workflow(tmp_path / "check-job", moto_server, github_environ, fake_github)
     (check.checkout / "plans" / "scan-2").mkdir(parents=True)
     for name in ("plan.json", "plan.md"):
         text = fake_github.file_at(edited_head, f"plans/scan-2/{name}")
@@ -133,7 +137,7 @@ def test_the_reviewed_plan_is_exactly_what_gets_deleted(
     # 6. Approved after the edit, merged; the apply job checks out the merge and applies.
     fake_github.review(number, "bob")
     merge_sha = fake_github.merge(number)
-    applier = Workflow(tmp_path / "apply-job", moto_server, github_environ)
+    applier = Workflow(tmp_path / "apply-job", moto_server, github_environ, fake_github)
     (applier.checkout / "plans" / "scan-2").mkdir(parents=True)
     for name in ("plan.json", "plan.md"):
         text = fake_github.file_at(merge_sha, f"plans/scan-2/{name}")
@@ -156,7 +160,7 @@ def test_a_merge_nobody_approved_deletes_nothing_and_says_why_on_the_pr(
 ) -> None:
     session = account.session
     account.function("orders", [100, 90, 80, 70, 60, 50])
-    workflow = Workflow(tmp_path, moto_server, github_environ)
+    workflow = Workflow(tmp_path, moto_server, github_environ, fake_github)
     number = int(str(workflow.scan_and_propose("scan-1")["number"]))
     merge_sha = fake_github.merge(number)  # merged without a review
 

@@ -12,7 +12,6 @@ from fakes.plans import make_plan, write_plan
 
 from cleaner.exit_codes import ExitCode
 from cleaner.github.body import fit_body
-from cleaner.github.plan_pr import BOT_EMAIL, BOT_NAME
 from cleaner.plan import Plan
 
 BRANCH = "snapstart-cleaner/plan"
@@ -55,8 +54,9 @@ def test_first_plan_opens_a_labelled_pr_with_one_bot_commit_on_the_default_branc
     assert (pull.requested_reviewers, pull.requested_teams) == (["bob"], ["platform"])
     [commit] = fake_github.pull_commits(1)
     assert commit.parents == [main_head]
-    assert (commit.author["name"], commit.author["email"]) == (BOT_NAME, BOT_EMAIL)
-    assert (commit.committer["name"], commit.committer["email"]) == (BOT_NAME, BOT_EMAIL)
+    # No identity written by hand: GitHub attributes the commit to the token's own account.
+    assert commit.user is not None and commit.user.login == "github-actions[bot]"
+    assert commit.committer_user is not None and commit.committer_user.login == "github-actions[bot]"
     assert plan_files(fake_github, BRANCH, "p1") == (
         (plan_dir / "plan.json").read_text(),
         (plan_dir / "plan.md").read_text(),
@@ -105,8 +105,25 @@ def test_a_human_commit_counts_even_when_it_reuses_the_bot_name(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
     open_pr(run_cli, tmp_path, make_plan("p1"))
-    # A web edit: the person is the author, GitHub the committer.
-    fake_github.commit_files(BRANCH, {"plans/p1/plan.md": "x\n"}, name=BOT_NAME, email="alice@example.com")
+    # The bot's name written into a commit by hand, with an e-mail GitHub maps to nobody.
+    fake_github.commit_files(
+        BRANCH, {"plans/p1/plan.md": "x\n"}, name="github-actions[bot]", email="alice@example.com"
+    )
+
+    assert open_pr(run_cli, tmp_path, make_plan("p2"))["action"] == "commented"
+
+
+def test_a_commit_written_as_the_bots_email_by_someone_else_is_not_ours(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    open_pr(run_cli, tmp_path, make_plan("p1"))
+    # The old fixed identity: an e-mail that belongs to no account, so GitHub attributes it to nobody.
+    fake_github.commit_files(
+        BRANCH,
+        {"plans/p1/plan.md": "x\n"},
+        name="snapstart-cleaner[bot]",
+        email="snapstart-cleaner[bot]@users.noreply.github.com",
+    )
 
     assert open_pr(run_cli, tmp_path, make_plan("p2"))["action"] == "commented"
 
