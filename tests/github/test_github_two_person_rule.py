@@ -1,0 +1,289 @@
+"""The two-person rule played by an attacker with write access, through the real CLI (in-process), the
+fake GitHub and a moto account: each attack ends with nothing deleted, exit 1 (2 for bad input) and a
+comment on the merged PR that says exactly why. The scan workflow is simulated as it runs: `scan`, the
+plan folder uploaded as artifact `plan-<plan-id>` by a scheduled run of scan.yml on main, `open-pr`
+with the bot's token."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
+
+import boto3
+import pytest
+from fakes.github_server import BOT, FakeGitHub
+
+from cleaner.cli import Environment, program
+from cleaner.demo.account import SimulatedAccount
+from cleaner.exit_codes import ExitCode
+
+BRANCH = "snapstart-cleaner/plan"
+PLAN = "plans/p1/plan.json"
+PLAN_MD = "plans/p1/plan.md"
+ALL_VERSIONS = ["1", "2", "3", "4", "5", "6"]
+
+
+@dataclass
+class Scene:
+    fake: FakeGitHub
+    account: SimulatedAccount
+    session: boto3.Session
+    root: Path
+    environ: dict[str, str]
+    now: datetime
+    number: int = 0
+    stdout: str = ""
+
+    def run(self, cwd: Path, *argv: str, **extra_env: str) -> tuple[ExitCode, str]:
+        out, err = StringIO(), StringIO()
+        env = Environment(
+            stdout=out,
+            stderr=err,
+            cwd=cwd,
+            environ={**self.environ, **extra_env},
+            clock=lambda: self.now,
+            aws_session=lambda: self.session,
+        )
+        code = program(list(argv), env)
+        self.stdout = out.getvalue()
+        return code, out.getvalue() + err.getvalue()
+
+    @property
+    def scanned(self) -> Path:
+        return self.root / "scan-job" / "plans" / "p1"
+
+    def scan_and_propose(self) -> int:
+        job = self.root / "scan-job"
+        job.mkdir(exist_ok=True)
+        code, output = self.run(job, "scan", "--region", "us-east-1", "--plan-id", "p1", "--keep-last-n", "3")
+        assert code == ExitCode.OK, output
+        self.fake.upload_plan_artifact(self.scanned)
+        code, output = self.run(job, "open-pr", "plans/p1", "--format", "json")
+        assert code == ExitCode.OK, output
+        self.number = int(json.loads(self.stdout)["number"])
+        return self.number
+
+    def scanned_document(self) -> dict[str, object]:
+        return dict(json.loads((self.scanned / "plan.json").read_text()))
+
+    def apply(self, merge_sha: str, pyproject: str = "") -> tuple[ExitCode, str]:
+        """The apply job: a checkout of the merge commit, then `apply --require-approval`."""
+        checkout = self.root / f"apply-{merge_sha[:8]}"
+        with self.fake.lock:
+            tree = self.fake._tree_of(merge_sha)
+            files = {path: self.fake.blobs[blob].decode() for path, blob in tree.items()}
+        for path, text in files.items():
+            (checkout / path).parent.mkdir(parents=True, exist_ok=True)
+            (checkout / path).write_text(text)
+        if pyproject:
+            (checkout / "pyproject.toml").write_text(pyproject)
+        plans = sorted(p for p in files if p.startswith("plans/") and p.endswith("/plan.json"))
+        assert plans, "the merge carries no plan"
+        return self.run(checkout, "apply", plans[-1], "--require-approval", GITHUB_SHA=merge_sha)
+
+    def versions(self) -> list[str]:
+        found = self.session.client("lambda").list_versions_by_function(FunctionName="api")["Versions"]
+        return [v["Version"] for v in found if v["Version"] != "$LATEST"]
+
+    def last_comment(self) -> str:
+        return self.fake.pulls[self.number].comments[-1].body
+
+
+@pytest.fixture
+def scene(
+    fake_github: FakeGitHub,
+    github_environ: dict[str, str],
+    account: SimulatedAccount,
+    aws_session: boto3.Session,
+    now: datetime,
+    tmp_path: Path,
+) -> Scene:
+    """A scanned account (function `api`, six SnapStart versions 100..50 days old: 1, 2, 3 proposed)
+    and the plan PR the scan opened; bob and carol have write access."""
+    account.function("api", [100, 90, 80, 70, 60, 50])
+    fake_github.add_user("bob")
+    fake_github.add_user("carol")
+    state = Scene(fake_github, account, aws_session, tmp_path, dict(github_environ), now)
+    state.scan_and_propose()
+    return state
+
+
+def assert_refused(scene: Scene, code: ExitCode, output: str, why: str) -> None:
+    assert code == ExitCode.FAILURES, output
+    assert "Nothing was deleted" in output, output
+    assert scene.versions() == ALL_VERSIONS
+    comment = scene.last_comment()
+    assert "Apply refused" in comment and why in comment, comment
+
+
+def test_the_approved_plan_as_the_scan_proposed_it_is_deleted(scene: Scene) -> None:
+    scene.fake.review(scene.number, "bob")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert code == ExitCode.OK, output
+    assert scene.versions() == ["4", "5", "6"]
+    assert "artifact `plan-p1` of scan run" in scene.last_comment()
+
+
+# --- 1. an approval reused for code nobody reviewed ----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["cleaner/applier.py", ".github/workflows/apply.yml", "pyproject.toml"])
+def test_code_pushed_after_the_approval_does_not_ride_on_it(scene: Scene, path: str) -> None:
+    scene.fake.review(scene.number, "bob")
+    scene.fake.commit_files(BRANCH, {path: "# unreviewed\n"}, user=scene.fake.users["carol"])
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, f"outside the plan folders (`{path}`)")
+
+
+# --- 2. the editor approves their own edit -------------------------------------------------------------
+
+
+def test_the_person_who_edited_the_plan_cannot_approve_it(scene: Scene) -> None:
+    document = scene.scanned_document()
+    document["delete"] = document["delete"][:2]  # type: ignore[index]
+    edited = scene.root / "carol" / "plans" / "p1"
+    edited.mkdir(parents=True)
+    (edited / "plan.json").write_text(json.dumps(document, indent=2) + "\n")
+    assert scene.run(scene.root, "render", str(edited / "plan.json"))[0] == ExitCode.OK
+    scene.fake.commit_files(
+        BRANCH,
+        {PLAN: (edited / "plan.json").read_text(), PLAN_MD: (edited / "plan.md").read_text()},
+        user=scene.fake.users["carol"],
+    )
+    scene.fake.review(scene.number, "carol")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "carol authored or committed a commit of the pull request")
+
+
+def test_a_hand_written_plan_that_adds_a_version_is_refused_even_when_someone_else_approves(
+    scene: Scene,
+) -> None:
+    # Version 5 moved from `keep` to `delete`: schema-valid, and exactly what the scan refused to propose.
+    document = scene.scanned_document()
+    kept, entries = document["keep"], document["delete"]
+    assert isinstance(kept, list) and isinstance(entries, list)
+    moved = next(e for e in kept if e["version"] == "5")
+    kept.remove(moved)
+    entries.append(dict(moved, reasons=["no_activity_and_stale"]))
+    scene.fake.commit_files(BRANCH, {PLAN: json.dumps(document, indent=2)}, user=scene.fake.users["carol"])
+    scene.fake.review(scene.number, "bob")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "api:5 (us-east-1) was not proposed by the scan")
+
+
+# --- 3. the "original" is whatever was first added on the branch ----------------------------------------
+
+
+def test_a_plan_folder_swapped_for_one_the_scan_never_made_is_refused(scene: Scene) -> None:
+    document = scene.scanned_document()
+    document["plan_id"] = "p2"
+    scene.fake.commit_files(
+        BRANCH,
+        {PLAN: None, PLAN_MD: None, "plans/p2/plan.json": json.dumps(document, indent=2)},
+        user=scene.fake.users["carol"],
+    )
+    scene.fake.review(scene.number, "bob")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "no artifact `plan-p2` exists")
+
+
+def test_a_nested_plan_is_refused(scene: Scene) -> None:
+    scene.fake.commit_files(
+        BRANCH,
+        {PLAN: None, PLAN_MD: None, "plans/x/y/plan.json": (scene.scanned / "plan.json").read_text()},
+        user=scene.fake.users["carol"],
+    )
+    scene.fake.review(scene.number, "bob")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "`plans/x/y/plan.json`")
+
+
+# --- 4. approving as the bot -----------------------------------------------------------------------------
+
+
+def test_an_approval_with_the_workflow_token_does_not_count(scene: Scene) -> None:
+    scene.fake.review(scene.number, BOT.login)
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "github-actions[bot] is a bot")
+
+
+def test_an_approval_with_the_bot_accounts_token_does_not_count(scene: Scene) -> None:
+    # The PR token's account is a plain user to GitHub; [tool.cleaner] bot_logins names it.
+    scene.fake.add_user("cleaner-bot")
+    scene.fake.review(scene.number, "cleaner-bot")
+
+    code, output = scene.apply(
+        scene.fake.merge(scene.number), pyproject='[tool.cleaner]\nbot_logins = ["cleaner-bot"]\n'
+    )
+
+    assert_refused(scene, code, output, "cleaner-bot is a bot")
+
+
+# --- and the rest of the rule ------------------------------------------------------------------------
+
+
+def test_an_approval_without_write_access_does_not_count(scene: Scene) -> None:
+    scene.fake.add_user("visitor", permission="read")
+    scene.fake.review(scene.number, "visitor")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "visitor has read access, not write")
+
+
+def _artifact_from_a_branch(scene: Scene) -> None:
+    artifact = next(iter(scene.fake.artifacts.values()))
+    artifact.run.head_branch = "carol/scan"
+
+
+def _artifact_expired(scene: Scene) -> None:
+    next(iter(scene.fake.artifacts.values())).expired = True
+
+
+@pytest.mark.parametrize(
+    ("tamper", "why"),
+    [
+        (_artifact_from_a_branch, "on branch 'carol/scan', not 'main'"),
+        (_artifact_expired, "has expired"),
+    ],
+)
+def test_a_plan_without_trustworthy_provenance_is_refused(
+    scene: Scene, tamper: Callable[[Scene], None], why: str
+) -> None:
+    tamper(scene)
+    scene.fake.review(scene.number, "bob")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, why)
+
+
+def test_a_limit_refusal_is_said_on_the_pr(scene: Scene) -> None:
+    scene.fake.review(scene.number, "bob")
+
+    code, output = scene.apply(
+        scene.fake.merge(scene.number), pyproject="[tool.cleaner]\nmax_deletions_per_apply = 2\n"
+    )
+
+    assert code == ExitCode.BAD_INPUT, output
+    assert scene.versions() == ALL_VERSIONS
+    comment = scene.last_comment()
+    assert "Apply refused" in comment and "exceed max_deletions_per_apply (2)" in comment

@@ -1,0 +1,229 @@
+"""The rules of the two-person rule, one table each, on plain facts (no GitHub)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fakes.plans import make_plan
+
+from cleaner.apply_requirements import (
+    ArtifactFacts,
+    ChangedFile,
+    PullCommit,
+    PullRequestFacts,
+    Requirement,
+    Review,
+    ReviewerFacts,
+    approvals,
+    attributable_commits,
+    latest_verdicts,
+    only_plan_files,
+    participants,
+    removals_only_of_scanned,
+    select_scan_artifact,
+)
+
+PLAN = "plans/p1/plan.json"
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def facts(
+    files: tuple[ChangedFile, ...] = (ChangedFile(PLAN, "added"), ChangedFile("plans/p1/plan.md", "added")),
+    commits: tuple[PullCommit, ...] = (PullCommit("a" * 40, "cleaner-bot", "cleaner-bot"),),
+    reviews: tuple[Review, ...] = (),
+    reviewers: dict[str, ReviewerFacts] | None = None,
+    **changes: object,
+) -> PullRequestFacts:
+    base = PullRequestFacts(
+        number=7,
+        url="https://github.example/acme/infra/pull/7",
+        author_login="cleaner-bot",
+        files=files,
+        changed_files_count=len(files),
+        commits=commits,
+        commits_count=len(commits),
+        reviews=reviews,
+        reviewers=reviewers or {},
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def review(login: str, state: str = "APPROVED", minutes: int = 0, is_bot: bool = False) -> Review:
+    return Review(login, is_bot, state, "c" * 40, T0 + timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize(
+    ("files", "ok", "says"),
+    [
+        ((ChangedFile(PLAN, "added"),), True, "changed only plan files"),
+        ((ChangedFile(PLAN, "modified"), ChangedFile("plans/p2/plan.md", "added")), True, ""),
+        ((ChangedFile(PLAN, "added"), ChangedFile("cleaner/applier.py", "modified")), False, "cleaner/app"),
+        (
+            (ChangedFile(PLAN, "added"), ChangedFile(".github/workflows/apply.yml", "added")),
+            False,
+            "apply.yml",
+        ),
+        ((ChangedFile(PLAN, "added"), ChangedFile("pyproject.toml", "modified")), False, "pyproject"),
+        ((ChangedFile(PLAN, "added"), ChangedFile("plans/x/y/plan.json", "added")), False, "plans/x/y"),
+        ((ChangedFile(PLAN, "added"), ChangedFile("plans/p1/apply.sh", "added")), False, "apply.sh"),
+        ((ChangedFile(PLAN, "added"), ChangedFile("plans/README.md", "added")), False, "plans/README"),
+        ((ChangedFile(PLAN, "renamed", "cleaner/evil.json"),), False, "cleaner/evil.json"),
+        ((ChangedFile("plans/p2/plan.json", "added"),), False, f"did not add or change `{PLAN}`"),
+        ((ChangedFile(PLAN, "removed"),), False, "did not add or change"),
+    ],
+)
+def test_only_plan_files_may_ride_on_a_plan_approval(
+    files: tuple[ChangedFile, ...], ok: bool, says: str
+) -> None:
+    result = only_plan_files(facts(files=files), PLAN)
+
+    assert result.ok is ok and says in result.message
+
+
+def test_a_pr_whose_file_list_github_cut_short_is_refused() -> None:
+    result = only_plan_files(facts(changed_files_count=3001), PLAN)
+
+    assert not result.ok and "cannot be established" in result.message
+
+
+def artifact(**changes: object) -> ArtifactFacts:
+    base = ArtifactFacts(
+        id=1,
+        name="plan-p1",
+        expired=False,
+        created_at=T0,
+        run_id=100,
+        run_path=".github/workflows/scan.yml",
+        run_event="schedule",
+        run_head_branch="main",
+        run_head_repository="acme/infra",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("artifacts", "chosen", "says"),
+    [
+        ([artifact()], 1, ""),
+        ([artifact(run_event="workflow_dispatch")], 1, ""),
+        ([], None, "no artifact `plan-p1` exists"),
+        ([artifact(name="plan-p2")], None, "no artifact `plan-p1` exists"),
+        ([artifact(run_head_branch="feature")], None, "on branch 'feature'"),
+        ([artifact(run_path=".github/workflows/ci.yml")], None, "not .github/workflows/scan.yml"),
+        ([artifact(run_event="pull_request")], None, "triggered by pull_request"),
+        ([artifact(run_head_repository="fork/infra")], None, "fork/infra's code"),
+        ([artifact(expired=True)], None, "has expired"),
+        ([artifact(), artifact(id=2, run_id=101)], None, "ambiguous"),
+        ([artifact(expired=True), artifact(id=2, run_id=101)], 2, ""),
+        ([artifact(run_head_branch="feature"), artifact(id=2, run_id=101)], 2, ""),
+    ],
+)
+def test_only_one_live_artifact_of_a_scan_run_on_the_default_branch_is_trusted(
+    artifacts: list[ArtifactFacts], chosen: int | None, says: str
+) -> None:
+    selected = select_scan_artifact("p1", artifacts, "main", "acme/infra")
+
+    if chosen is None:
+        assert isinstance(selected, Requirement) and not selected.ok
+        assert says in selected.message
+    else:
+        assert isinstance(selected, ArtifactFacts) and selected.id == chosen
+
+
+def test_a_merged_plan_must_be_a_removals_only_subset_of_the_scanned_one() -> None:
+    scanned = make_plan("p1", delete=3)
+    dropped = scanned.model_copy(update={"delete": scanned.delete[1:]}).with_derived_summary()
+    loosened = scanned.model_copy(
+        update={"settings": scanned.settings.model_copy(update={"min_age_days": 0})}
+    )
+
+    assert removals_only_of_scanned(scanned, scanned, artifact()).ok
+    kept_one = removals_only_of_scanned(dropped, scanned, artifact())
+    assert kept_one.ok and "1 dropped in review" in kept_one.message
+    assert not removals_only_of_scanned(scanned, dropped, artifact()).ok  # an addition
+    changed = removals_only_of_scanned(loosened, scanned, artifact())
+    assert not changed.ok and "settings was changed" in changed.message
+
+
+@pytest.mark.parametrize(
+    ("commit", "ok"),
+    [
+        (PullCommit("b" * 40, "carol", "carol"), True),
+        (PullCommit("b" * 40, "carol", "web-flow"), True),
+        (PullCommit("b" * 40, None, "web-flow", author_email="carol@example.invalid"), False),
+        (PullCommit("b" * 40, "carol", None, committer_email="x@example.invalid"), False),
+    ],
+)
+def test_every_commit_must_belong_to_a_github_account(commit: PullCommit, ok: bool) -> None:
+    result = attributable_commits(facts(commits=(commit,)))
+
+    assert result.ok is ok
+    if not ok:
+        assert "not attributable" in result.message and "example.invalid" in result.message
+
+
+def test_a_pr_whose_commit_list_github_cut_short_is_refused() -> None:
+    assert not attributable_commits(facts(commits_count=251)).ok
+
+
+def test_participants_are_the_author_and_every_commit_author_and_committer_but_not_github() -> None:
+    commits = (PullCommit("a" * 40, "cleaner-bot", "web-flow"), PullCommit("b" * 40, "carol", "dave"))
+
+    assert participants(facts(commits=commits)) == {"cleaner-bot", "carol", "dave"}
+
+
+def test_the_latest_verdict_of_each_reviewer_counts_and_comments_change_nothing() -> None:
+    reviews = [review("bob", "APPROVED", 0), review("bob", "COMMENTED", 5), review("carol", "APPROVED", 1)]
+    reviews.append(review("carol", "CHANGES_REQUESTED", 2))
+
+    latest = latest_verdicts(reviews)
+
+    assert {login: r.state for login, r in latest.items()} == {
+        "bob": "APPROVED",
+        "carol": "CHANGES_REQUESTED",
+    }
+
+
+WRITE = ReviewerFacts("write", approved_the_merged_plan=True)
+EDITOR = (PullCommit("a" * 40, "cleaner-bot", "cleaner-bot"), PullCommit("b" * 40, "carol", "web-flow"))
+
+
+@pytest.mark.parametrize(
+    ("reviews", "reviewers", "commits", "bots", "ok", "says"),
+    [
+        ([review("bob")], {"bob": WRITE}, EDITOR, (), True, "approved by bob"),
+        ([review("carol")], {"carol": WRITE}, EDITOR, (), False, "carol authored or committed"),
+        ([review("cleaner-bot")], {"cleaner-bot": WRITE}, EDITOR, (), False, "opened the pull request"),
+        ([review("svc")], {"svc": WRITE}, EDITOR, ("svc",), False, "svc is a bot"),
+        ([review("Svc")], {"Svc": WRITE}, EDITOR, ("svc",), False, "Svc is a bot"),
+        ([review("app", is_bot=True)], {}, EDITOR, (), False, "app is a bot"),
+        ([review("x[bot]")], {"x[bot]": WRITE}, EDITOR, (), False, "x[bot] is a bot"),
+        ([review("bob")], {"bob": ReviewerFacts("read", True)}, EDITOR, (), False, "read access, not write"),
+        ([review("bob")], {"bob": ReviewerFacts("admin", False)}, EDITOR, (), False, "an earlier version"),
+        ([review("bob")], {}, EDITOR, (), False, "an earlier version"),
+    ],
+)
+def test_only_a_second_person_with_write_access_who_approved_the_merged_plan_counts(
+    reviews: list[Review],
+    reviewers: dict[str, ReviewerFacts],
+    commits: tuple[PullCommit, ...],
+    bots: tuple[str, ...],
+    ok: bool,
+    says: str,
+) -> None:
+    result, counted = approvals(
+        facts(reviews=tuple(reviews), reviewers=reviewers, commits=commits), PLAN, 1, bots
+    )
+
+    assert result.ok is ok and says in result.message
+    assert (counted != []) is ok
+
+
+def test_required_approvals_are_distinct_people() -> None:
+    reviews = (review("bob", minutes=0), review("bob", minutes=1), review("dave", minutes=2))
+    both = {"bob": WRITE, "dave": WRITE}
+
+    assert not approvals(facts(reviews=reviews[:2], reviewers=both), PLAN, 2, ())[0].ok
+    assert approvals(facts(reviews=reviews, reviewers=both), PLAN, 2, ())[0].ok
