@@ -214,6 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment", default="snapstart-cleanup", metavar="ENV", help="the apply job's environment"
     )
     iam.add_argument("--default-branch", default="main", metavar="BRANCH", help="the branch scans run on")
+    iam.add_argument(
+        "--oidc-subject",
+        choices=("job-workflow-ref", "default"),
+        default="job-workflow-ref",
+        help="the repository's OIDC subject template: job-workflow-ref (repo, context, job_workflow_ref:"
+        " each role trusts exactly its workflow file on BRANCH; set the repository first) or default"
+        " (GitHub's own: the apply role trusts the environment, and its branch rule protects it)",
+    )
     iam.set_defaults(handler=cmd_iam_template)
     return parser
 

@@ -1,6 +1,12 @@
 """The AWS side of the security model as a CloudFormation template: the GitHub OIDC provider (optional),
-a read-only scan role trusted for the default branch, and a delete-capable apply role trusted only for
-the protected GitHub environment.
+a read-only scan role trusted only for the scan workflow on the default branch, and an apply role that
+may delete function versions (never a whole function), trusted only for the apply workflow on the
+default branch in the protected GitHub environment.
+
+How exactly a role can tell "the apply workflow on the default branch" from any other job depends on
+the repository's OIDC subject template (`--oidc-subject`): GitHub's default `sub` names the repository
+and the job's environment or branch, never the workflow file; a repository whose subject template is
+`repo, context, job_workflow_ref` gets tokens that name the workflow file and its ref too.
 
 Pure: builds a dict; `cleaner.commands.iam` validates the flags and prints it. The permissions are
 derived from the AWS operations each side of the tool makes (`SCAN_OPERATIONS`, `APPLY_OPERATIONS`),
@@ -9,6 +15,7 @@ through `OPERATION_ACTIONS`; tests record the operations a real run sends and ho
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +31,24 @@ GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
 STS_AUDIENCE = "sts.amazonaws.com"
 DEFAULT_ENVIRONMENT = "snapstart-cleanup"
 DEFAULT_BRANCH = "main"
+# The workflow files the roles trust with `--oidc-subject job-workflow-ref` (keep in step with
+# .github/workflows/).
+SCAN_WORKFLOW = ".github/workflows/scan.yml"
+APPLY_WORKFLOW = ".github/workflows/apply.yml"
+
+# --oidc-subject: which `sub` format the repository's tokens carry.
+SUBJECT_JOB_WORKFLOW_REF = "job-workflow-ref"
+SUBJECT_DEFAULT = "default"
+SUBJECT_FORMATS = (SUBJECT_JOB_WORKFLOW_REF, SUBJECT_DEFAULT)
+# Pinning the workflow file is only possible with a customised subject, and a forgotten customisation
+# fails closed (no job can assume either role) where a forgotten environment rule fails open.
+DEFAULT_SUBJECT = SUBJECT_JOB_WORKFLOW_REF
+# The repository's OIDC subject template that SUBJECT_JOB_WORKFLOW_REF expects; the body of
+# `PUT /repos/OWNER/NAME/actions/oidc/customization/sub`. GitHub then writes `sub` as
+# `repo:OWNER/NAME:<context>:job_workflow_ref:OWNER/NAME/<workflow path>@<ref>`, the claims in this
+# order, where the context is `environment:<name>` for a job in an environment, `pull_request` for a
+# pull request without one, else `ref:<ref>`.
+SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")
 
 # botocore "<service name>:<operation>" (what `cleaner.aws.ratelimit.CallRecorder` records) -> the IAM
 # action that authorises it; None when the call needs no permission.
@@ -101,6 +126,7 @@ class TemplateOptions:
     function_prefix: str | None = None
     environment: str = DEFAULT_ENVIRONMENT
     default_branch: str = DEFAULT_BRANCH
+    oidc_subject: str = DEFAULT_SUBJECT
 
     def validated(self) -> TemplateOptions:
         """Self, or BadInputError naming the flag: every value ends up inside an IAM condition or ARN,
@@ -125,17 +151,40 @@ class TemplateOptions:
             )
         if not _BRANCH.match(self.default_branch):
             raise BadInputError(f"--default-branch {self.default_branch!r}: not a plain branch name")
+        if self.oidc_subject not in SUBJECT_FORMATS:
+            raise BadInputError(
+                f"--oidc-subject {self.oidc_subject!r}: expected one of {', '.join(SUBJECT_FORMATS)}"
+            )
         return self
 
     @property
+    def pins_workflow(self) -> bool:
+        return self.oidc_subject == SUBJECT_JOB_WORKFLOW_REF
+
+    @property
     def scan_subject(self) -> str:
-        # A job without an environment, on a push/schedule/dispatch of the branch.
-        return f"repo:{self.github_repo}:ref:refs/heads/{self.default_branch}"
+        # The scan job runs in no environment, on a schedule or dispatch of the default branch.
+        return self._subject(f"ref:refs/heads/{self.default_branch}", SCAN_WORKFLOW)
 
     @property
     def apply_subject(self) -> str:
-        # GitHub puts the environment in `sub` for every job that declares one, whatever the branch.
-        return f"repo:{self.github_repo}:environment:{self.environment}"
+        # GitHub puts the environment in the context of every job that declares one, whatever its
+        # branch: only the workflow part (or, without it, the environment's branch rule) ties it to the
+        # default branch.
+        return self._subject(f"environment:{self.environment}", APPLY_WORKFLOW)
+
+    def _subject(self, context: str, workflow: str) -> str:
+        subject = f"repo:{self.github_repo}:{context}"
+        if self.pins_workflow:
+            # A workflow that is not reusable is its own job workflow, at the ref it runs for.
+            ref = f"refs/heads/{self.default_branch}"
+            subject += f":job_workflow_ref:{self.github_repo}/{workflow}@{ref}"
+        return subject
+
+
+def subject_customisation() -> dict[str, Any]:
+    """The repository setting `--oidc-subject job-workflow-ref` needs (REST body, as GitHub takes it)."""
+    return {"use_default": False, "include_claim_keys": list(SUBJECT_CLAIM_KEYS)}
 
 
 def actions_for(operations: Iterable[str]) -> set[str]:
@@ -150,6 +199,38 @@ def _sub(text: str) -> dict[str, str]:
 def _function_arn(prefix: str | None) -> dict[str, str]:
     # The trailing `*` matches the function and its qualified version ARNs (`name:7`).
     return _sub(f"arn:${{AWS::Partition}}:lambda:*:${{AWS::AccountId}}:function:{prefix or ''}*")
+
+
+def _qualified_function_arn(prefix: str) -> dict[str, str]:
+    # Only ARNs with a qualifier (`name:7`): a function name holds no `:`, so the unqualified ARN, which
+    # DeleteFunction reads as "the function, every version and alias", never matches.
+    return _sub(f"arn:${{AWS::Partition}}:lambda:*:${{AWS::AccountId}}:function:{prefix}*:*")
+
+
+def _never_whole_functions(sid: str) -> list[dict[str, Any]]:
+    """Explicit Denies beside the DeleteFunction Allow, so that no Allow attached to the role later (a
+    managed policy, a console edit) can hand back what the Allow leaves out."""
+    return [
+        {
+            # DeleteFunction without a Qualifier is authorised against the unqualified ARN and deletes
+            # the function, every version and alias. (Lambda's IAM reference lets DeleteFunction be
+            # restricted by function, version or alias ARN. Were a call with a Qualifier ever
+            # authorised against the unqualified ARN instead, this refuses apply's deletes: closed.)
+            "Sid": f"{sid}NeverDeletesWholeFunctions",
+            "Effect": "Deny",
+            "Action": "lambda:DeleteFunction",
+            "NotResource": _sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*:*"),
+        },
+        {
+            # `$LATEST` (and `$LATEST.PUBLISHED`, which the API's name pattern now accepts) is no
+            # published version. Lambda refuses `$LATEST` as DeleteFunction's Qualifier; this keeps
+            # the refusal ours whatever a FunctionName of `name:$LATEST` may come to mean.
+            "Sid": f"{sid}NeverDeletesLatest",
+            "Effect": "Deny",
+            "Action": "lambda:DeleteFunction",
+            "Resource": _sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*:$LATEST*"),
+        },
+    ]
 
 
 def _trust_policy(provider: Any, subject: str) -> dict[str, Any]:
@@ -171,9 +252,10 @@ def _trust_policy(provider: Any, subject: str) -> dict[str, Any]:
     }
 
 
-def _permissions(sid: str, operations: Iterable[str], function_arn: dict[str, str]) -> dict[str, Any]:
+def _permissions(sid: str, operations: Iterable[str], prefix: str | None) -> dict[str, Any]:
     actions = actions_for(operations)
-    scoped = sorted(actions & FUNCTION_SCOPED_ACTIONS)
+    deletes = "lambda:DeleteFunction" in actions
+    scoped = sorted(actions & FUNCTION_SCOPED_ACTIONS - {"lambda:DeleteFunction"})
     account_wide = sorted(actions - FUNCTION_SCOPED_ACTIONS)
     statements: list[dict[str, Any]] = []
     if account_wide:
@@ -183,12 +265,42 @@ def _permissions(sid: str, operations: Iterable[str], function_arn: dict[str, st
         )
     if scoped:
         statements.append(
-            {"Sid": f"{sid}Functions", "Effect": "Allow", "Action": scoped, "Resource": function_arn}
+            {"Sid": f"{sid}Functions", "Effect": "Allow", "Action": scoped, "Resource": _function_arn(prefix)}
         )
+    if deletes:
+        statements.append(
+            {
+                "Sid": f"{sid}DeleteVersions",
+                "Effect": "Allow",
+                "Action": "lambda:DeleteFunction",
+                "Resource": _qualified_function_arn(prefix or ""),
+            }
+        )
+        statements.extend(_never_whole_functions(sid))
     return {
         "PolicyName": f"snapstart-cleaner-{sid.lower()}",
         "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
     }
+
+
+def _scan_description(options: TemplateOptions) -> str:
+    where = f"{options.github_repo}@{options.default_branch}"
+    if options.pins_workflow:
+        return f"SnapStart Cleaner scan (read-only): {SCAN_WORKFLOW} of {where} only"
+    return f"SnapStart Cleaner scan (read-only): any job of {where} outside an environment"
+
+
+def _apply_description(options: TemplateOptions) -> str:
+    if options.pins_workflow:
+        return (
+            f"SnapStart Cleaner apply (deletes versions): {APPLY_WORKFLOW} of"
+            f" {options.github_repo}@{options.default_branch} in environment {options.environment} only"
+        )
+    return (
+        f"SnapStart Cleaner apply (deletes versions): any job of {options.github_repo} in environment"
+        f" {options.environment}. Only that environment's deployment branch rule ({options.default_branch}"
+        " only) keeps other branches out: create it, with the rule, before this role"
+    )
 
 
 def build_template(options: TemplateOptions) -> dict[str, Any]:
@@ -209,26 +321,21 @@ def build_template(options: TemplateOptions) -> dict[str, Any]:
     resources["ScanRole"] = {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "Description": (
-                f"SnapStart Cleaner scan (read-only), {options.github_repo}@{options.default_branch}"
-            ),
+            "Description": _scan_description(options),
             "AssumeRolePolicyDocument": _trust_policy(provider, options.scan_subject),
             # A scan is bound by GetPolicy's quota (one call per candidate, paced at 10/s): a first scan
             # of a large account can run for hours. Read-only, so a session as long as the job may be.
             "MaxSessionDuration": SCAN_SESSION_SECONDS,
-            "Policies": [_permissions("Scan", SCAN_OPERATIONS, _function_arn(None))],
+            "Policies": [_permissions("Scan", SCAN_OPERATIONS, None)],
         },
     }
     resources["ApplyRole"] = {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "Description": (
-                f"SnapStart Cleaner apply (deletes versions), {options.github_repo}"
-                f" environment {options.environment}"
-            ),
+            "Description": _apply_description(options),
             "AssumeRolePolicyDocument": _trust_policy(provider, options.apply_subject),
             "MaxSessionDuration": 3600,
-            "Policies": [_permissions("Apply", APPLY_OPERATIONS, _function_arn(options.function_prefix))],
+            "Policies": [_permissions("Apply", APPLY_OPERATIONS, options.function_prefix)],
         },
     }
     outputs: dict[str, Any] = {
@@ -241,6 +348,14 @@ def build_template(options: TemplateOptions) -> dict[str, Any]:
             "Value": {"Fn::GetAtt": ["ApplyRole", "Arn"]},
         },
     }
+    if options.pins_workflow:
+        outputs["GitHubOidcSubject"] = {
+            "Description": (
+                "Both roles expect this repository OIDC subject template: PUT it to"
+                f" repos/{options.github_repo}/actions/oidc/customization/sub"
+            ),
+            "Value": json.dumps(subject_customisation(), separators=(",", ":")),
+        }
     if options.create_oidc_provider:
         outputs["GitHubOidcProviderArn"] = {
             "Description": "The GitHub Actions OIDC identity provider",

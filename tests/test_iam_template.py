@@ -1,5 +1,7 @@
-"""`iam-template`: the roles' trust is exactly the default branch (scan) or the environment (apply), the
-template passes cfn-lint, and each role grants exactly the actions the recorded AWS calls need."""
+"""`iam-template`: with GitHub's default subject (`--oidc-subject default`) the roles' trust is exactly
+the default branch (scan) or the environment (apply); the template passes cfn-lint in every variant; and
+each role grants exactly the actions the recorded AWS calls need. The attacks on the trust and on
+DeleteFunction are in test_iam_attacks.py."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from cleaner.iam_template import (
 )
 from cleaner.scan import scan
 from cleaner.settings import ScanSettings
+from tests.fakes.iam import is_allowed, may_assume, permission_statements
 
 REPO = "acme/infra"
 
@@ -50,59 +52,20 @@ def template_from_cli(*argv: str) -> dict[str, Any]:
     return template
 
 
-# --- a small model of IAM's evaluation, enough for these two documents ------------------------------
-
-
-def may_assume(role: dict[str, Any], claims: dict[str, str]) -> bool:
-    """Would STS let a GitHub OIDC token with these claims assume `role`? (Allow statements only, the
-    condition operators IAM would apply; an unknown operator fails the test rather than guessing.)"""
-    for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
-        if statement["Effect"] != "Allow" or statement["Action"] != "sts:AssumeRoleWithWebIdentity":
-            continue
-        if all(
-            _condition_holds(operator, key, expected, claims)
-            for operator, conditions in statement.get("Condition", {}).items()
-            for key, expected in conditions.items()
-        ):
-            return True
-    return False
-
-
-def _condition_holds(operator: str, key: str, expected: str | list[str], claims: dict[str, str]) -> bool:
-    host, _, claim_name = key.partition(":")
-    assert host == GITHUB_OIDC_HOST, key
-    claim = claims.get(claim_name)
-    values = expected if isinstance(expected, list) else [expected]
-    if claim is None:
-        return False
-    if operator == "StringEquals":
-        return claim in values
-    if operator == "StringLike":
-        return any(fnmatchcase(claim, value) for value in values)
-    raise AssertionError(f"trust policy uses {operator}: extend this model before relying on it")
-
-
-def granted(role: dict[str, Any]) -> dict[str, list[str]]:
-    """IAM action -> resource patterns (Fn::Sub resolved for account 123456789012 in `aws`)."""
-    found: dict[str, list[str]] = {}
-    for policy in role["Properties"]["Policies"]:
-        for statement in policy["PolicyDocument"]["Statement"]:
-            assert statement["Effect"] == "Allow"
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            resource = statement["Resource"]
-            if isinstance(resource, dict):
-                resource = (
-                    resource["Fn::Sub"]
-                    .replace("${AWS::Partition}", "aws")
-                    .replace("${AWS::AccountId}", DEMO_ACCOUNT_ID)
-                )
-            for action in actions:
-                found.setdefault(action, []).append(resource)
-    return found
+def granted(role: dict[str, Any]) -> set[str]:
+    """Every action some Allow statement of the role names."""
+    return {
+        action
+        for statement in permission_statements(role)
+        if statement["Effect"] == "Allow"
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
 
 
 def allows(role: dict[str, Any], action: str, resource: str) -> bool:
-    return any(fnmatchcase(resource, pattern) for pattern in granted(role).get(action, []))
+    return is_allowed(role, action, resource)
 
 
 def claims(sub: str, aud: str = "sts.amazonaws.com") -> dict[str, str]:
@@ -125,8 +88,10 @@ def claims(sub: str, aud: str = "sts.amazonaws.com") -> dict[str, str]:
         pytest.param(f"repo:{REPO}:ref:refs/heads/main", "https://github.com/acme", False, id="other-aud"),
     ],
 )
-def test_the_scan_role_is_assumable_only_from_the_default_branch(sub: str, aud: str, expected: bool) -> None:
-    role = template_from_cli()["Resources"]["ScanRole"]
+def test_with_the_default_subject_the_scan_role_is_assumable_only_from_the_default_branch(
+    sub: str, aud: str, expected: bool
+) -> None:
+    role = template_from_cli("--oidc-subject", "default")["Resources"]["ScanRole"]
     assert may_assume(role, claims(sub, aud)) is expected
 
 
@@ -141,15 +106,17 @@ def test_the_scan_role_is_assumable_only_from_the_default_branch(sub: str, aud: 
         pytest.param(f"repo:{REPO}:environment:snapstart-cleanup", "sts.example", False, id="other-aud"),
     ],
 )
-def test_the_apply_role_is_assumable_only_from_the_protected_environment(
+def test_with_the_default_subject_the_apply_role_is_assumable_only_from_the_protected_environment(
     sub: str, aud: str, expected: bool
 ) -> None:
-    role = template_from_cli()["Resources"]["ApplyRole"]
+    role = template_from_cli("--oidc-subject", "default")["Resources"]["ApplyRole"]
     assert may_assume(role, claims(sub, aud)) is expected
 
 
 def test_branch_and_environment_flags_move_the_trust_and_nothing_else() -> None:
-    template = template_from_cli("--default-branch", "trunk", "--environment", "aws-cleanup")
+    template = template_from_cli(
+        "--oidc-subject", "default", "--default-branch", "trunk", "--environment", "aws-cleanup"
+    )
     scan_role, apply_role = template["Resources"]["ScanRole"], template["Resources"]["ApplyRole"]
     assert may_assume(scan_role, claims(f"repo:{REPO}:ref:refs/heads/trunk"))
     assert not may_assume(scan_role, claims(f"repo:{REPO}:ref:refs/heads/main"))
@@ -193,6 +160,7 @@ def test_both_roles_trust_the_chosen_oidc_provider() -> None:
         pytest.param(["--github-repo", REPO, "--function-prefix", "api*"], id="prefix-wildcard"),
         pytest.param(["--github-repo", REPO, "--environment", "*"], id="environment-wildcard"),
         pytest.param(["--github-repo", REPO, "--default-branch", "*"], id="branch-wildcard"),
+        pytest.param(["--github-repo", REPO, "--oidc-subject", "repo"], id="unknown-subject-format"),
         pytest.param(["--github-repo", REPO, "--oidc-provider-arn", "arn:aws:iam::1:role/x"], id="bad-arn"),
         pytest.param(
             ["--github-repo", REPO, "--create-oidc-provider", "--oidc-provider-arn", "x"], id="both-providers"
@@ -218,6 +186,7 @@ def test_every_variant_of_the_template_passes_cfn_lint(tmp_path: Path) -> None:
     variants = {
         "default.json": [],
         "created-provider.json": ["--create-oidc-provider", "--function-prefix", "payments-"],
+        "default-subject.json": ["--oidc-subject", "default", "--function-prefix", "payments-"],
         "given-provider.json": [
             "--oidc-provider-arn",
             f"arn:aws:iam::{DEMO_ACCOUNT_ID}:oidc-provider/{GITHUB_OIDC_HOST}",

@@ -210,7 +210,9 @@ def test_the_scan_job_gets_the_scan_role_as_the_default_branch_without_an_enviro
     # With an environment GitHub would put `environment:` in the token's subject, and the scan role
     # (trusted for `ref:refs/heads/<default branch>`) would refuse it.
     assert "environment" not in scan
-    assert TemplateOptions(github_repo="o/r").scan_subject.endswith(f":ref:refs/heads/{DEFAULT_BRANCH}")
+    assert TemplateOptions(github_repo="o/r").scan_subject.startswith(
+        f"repo:o/r:ref:refs/heads/{DEFAULT_BRANCH}"
+    )
     credentials = next(s for s in scan["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_SCAN_ROLE_ARN }}"
     assert "aws-access-key-id" not in credentials["with"]
@@ -238,7 +240,9 @@ def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None
     assert workflow["concurrency"]["cancel-in-progress"] is False
     apply = jobs("apply.yml")["apply"]
     assert apply["environment"] == DEFAULT_ENVIRONMENT
-    assert TemplateOptions(github_repo="o/r").apply_subject.endswith(f":environment:{DEFAULT_ENVIRONMENT}")
+    assert TemplateOptions(github_repo="o/r").apply_subject.startswith(
+        f"repo:o/r:environment:{DEFAULT_ENVIRONMENT}"
+    )
     assert apply["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}
     credentials = next(s for s in apply["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_APPLY_ROLE_ARN }}"

@@ -18,6 +18,7 @@ def run_iam_template(args: argparse.Namespace, env: Environment) -> ExitCode:
         function_prefix=args.function_prefix,
         environment=args.environment,
         default_branch=args.default_branch,
+        oidc_subject=args.oidc_subject,
     ).validated()
     env.print(json.dumps(build_template(options), indent=2))
     return ExitCode.OK
