@@ -1,7 +1,9 @@
 """Re-verification of one planned deletion against live state (pure: the evidence is gathered by
 cleaner/applier.py). The same policy as the scan decides, on fresh evidence, so a version is deleted
 only if the scan would still propose it now; on top of that the version must be the very one the plan
-saw (same code and LastModified), since version numbers are reused when a function is re-created.
+saw (same code and LastModified), since version numbers are reused when a function is re-created,
+and it must be a SnapStart version: the plan is a file a person can edit, and the cleaner exists to delete
+SnapStart versions only.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cleaner.settings import ScanSettings
 NOT_REVERIFIED = frozenset({"cloudfront_distributions", "state"})
 
 VERSION_CHANGED = "version_changed"
+NOT_SNAPSTART = "not_snapstart"
 INVOKED_SINCE_SCAN = "invoked_since_scan"
 _DRIFT_NAMES = {Reason.HAS_RECENT_INVOCATIONS: INVOKED_SINCE_SCAN}
 
@@ -57,6 +60,14 @@ def find_live_version(entry: PlanEntry, live: Function | None) -> Verdict | None
             Outcome.SKIPPED,
             (VERSION_CHANGED,),
             f"{' and '.join(changed)} differ from the plan: the function was re-created or the number reused",
+        )
+    if not version.snapstart:
+        # Only a hand-edited plan gets here (the scan proposes SnapStart versions only, and a published
+        # version's configuration never changes): keep it, whatever else the plan says about it.
+        return Verdict(
+            Outcome.SKIPPED,
+            (NOT_SNAPSTART,),
+            "SnapStart.ApplyOn of this version is not PublishedVersions: not a version the cleaner deletes",
         )
     return None
 

@@ -44,3 +44,49 @@ def test_apply_reads_usage_over_the_plan_lookback_when_the_repository_asks_for_l
     assert code == ExitCode.OK, output
     assert loop.outcomes()["2"] == ("skipped", ["invoked_since_scan"]), output
     assert loop.versions() == ["2", "4", "5", "6"]
+
+
+def _add_entry_by_hand(loop: Loop, function: str, version: str) -> None:
+    """What a person with write access could push: an entry copied from a real one, pointed at another
+    version, with that version's live code hash and LastModified so nothing looks changed."""
+    live = loop.session.client("lambda").get_function_configuration(FunctionName=function, Qualifier=version)
+    document = json.loads(loop.plan_path.read_text())
+    entry = dict(document["delete"][0])
+    entry.update(
+        function_name=function,
+        version=version,
+        function_arn=live["FunctionArn"],
+        code_sha256=live["CodeSha256"],
+        last_modified=live["LastModified"].replace("+0000", "Z"),
+        runtime=live["Runtime"],
+        memory_mb=live["MemorySize"],
+    )
+    document["delete"].append(entry)
+    loop.plan_path.write_text(json.dumps(document, indent=2) + "\n")
+    assert loop.run("render", str(loop.plan_path))[0] == ExitCode.OK
+
+
+def test_apply_never_deletes_a_version_without_snapstart_added_to_the_plan_by_hand(loop: Loop) -> None:
+    loop.account.function("legacy", [100, 90, 80, 70, 60, 50], snapstart=False)
+    _add_entry_by_hand(loop, "legacy", "1")
+
+    code, output = loop.run("apply", str(loop.plan_path))
+
+    assert code == ExitCode.OK, output  # kept and reported, like drift
+    entry = next(e for e in loop.result()["entries"] if e["function_name"] == "legacy")
+    assert (entry["outcome"], entry["reasons"]) == ("skipped", ["not_snapstart"])
+    assert "PublishedVersions" in entry["message"]
+    assert loop.versions("legacy") == ["1", "2", "3", "4", "5", "6"]
+    assert loop.versions() == ["4", "5", "6"]  # the SnapStart entries still go
+
+
+def test_a_version_published_after_snapstart_was_turned_off_is_not_deleted(loop: Loop) -> None:
+    # SnapStart is a property of each version: the function's newer versions having it proves nothing.
+    loop.account.function("mixed", [100, 90, 80, 70, 60, 50], snapstart=[True, False, True, True, True, True])
+    _add_entry_by_hand(loop, "mixed", "2")
+
+    code, output = loop.run("apply", str(loop.plan_path), "--dry-run")
+
+    assert code == ExitCode.OK, output
+    entry = next(e for e in loop.result()["entries"] if e["function_name"] == "mixed")
+    assert (entry["outcome"], entry["reasons"]) == ("skipped", ["not_snapstart"])
