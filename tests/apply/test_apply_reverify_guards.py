@@ -7,9 +7,15 @@ and the repository's settings without mistaking their disagreement for a failed 
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from pathlib import Path
 
+import boto3
+import pytest
+
+from cleaner.demo.account import SimulatedAccount
 from cleaner.exit_codes import ExitCode
-from tests.apply.conftest import Loop
+from tests.apply.conftest import Loop, aws_error, for_version
 
 
 def _scan(loop: Loop, *flags: str) -> list[str]:
@@ -90,3 +96,64 @@ def test_a_version_published_after_snapstart_was_turned_off_is_not_deleted(loop:
     assert code == ExitCode.OK, output
     entry = next(e for e in loop.result()["entries"] if e["function_name"] == "mixed")
     assert (entry["outcome"], entry["reasons"]) == ("skipped", ["not_snapstart"])
+
+
+@pytest.fixture
+def young(account: SimulatedAccount, aws_session: boto3.Session, now: datetime, tmp_path: Path) -> Loop:
+    """Versions 10..5 days old, scanned with --min-age-days 0: the plan proposes 1, 2 and 3, which the
+    repository's default min_age_days (14) keeps."""
+    account.function("api", [10, 9, 8, 7, 6, 5])
+    state = Loop(account, aws_session, tmp_path, [now], {})
+    assert _scan(state, "--keep-last-n", "3", "--min-age-days", "0") == ["1", "2", "3"]
+    return state
+
+
+def test_an_entry_the_repository_settings_keep_is_skipped_for_that_reason_not_check_incomplete(
+    young: Loop,
+) -> None:
+    code, output = young.run("apply", str(young.plan_path))
+
+    assert code == ExitCode.OK, output
+    assert young.outcomes() == dict.fromkeys(["1", "2", "3"], ("skipped", ["too_recent"])), output
+    assert "not checked" not in json.dumps(young.result())
+    assert young.versions() == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_an_entry_the_plan_settings_keep_is_skipped_for_that_reason_not_check_incomplete(loop: Loop) -> None:
+    # The plan excludes a function the repository does not: each side keeps what it keeps.
+    _scan(loop, "--keep-last-n", "3")
+    document = json.loads(loop.plan_path.read_text())
+    document["settings"]["exclude"] = ["api"]
+    loop.plan_path.write_text(json.dumps(document, indent=2) + "\n")
+
+    code, output = loop.run("apply", str(loop.plan_path))
+
+    assert code == ExitCode.OK, output
+    assert loop.outcomes() == dict.fromkeys(["1", "2", "3"], ("skipped", ["excluded_by_filter"])), output
+    assert loop.versions() == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_a_failed_last_check_still_fails_the_entry_when_both_settings_would_delete(loop: Loop) -> None:
+    denied = aws_error(403, "AccessDeniedException", "not authorized to perform: lambda:GetPolicy")
+    loop.session.events.register("before-call.lambda.GetPolicy", for_version("2", denied))
+
+    code, output = loop.run("apply", str(loop.plan_path))
+
+    assert code == ExitCode.FAILURES, output
+    outcome, reasons = loop.outcomes()["2"]
+    assert (outcome, reasons) == ("failed", ["check_incomplete"])
+    assert "lambda:GetPolicy" in json.dumps(loop.result())
+    assert loop.versions() == ["2", "4", "5", "6"]
+
+
+def test_a_failed_check_is_still_reported_when_the_other_settings_keep_the_entry(young: Loop) -> None:
+    denied = aws_error(403, "AccessDeniedException", "not authorized to perform: lambda:ListAliases")
+    young.session.events.register("before-call.lambda.ListAliases", denied)
+
+    code, output = young.run("apply", str(young.plan_path))
+
+    # Kept for a reason either way; the failed call stays visible next to it.
+    assert code == ExitCode.OK, output
+    assert young.outcomes() == dict.fromkeys(["1", "2", "3"], ("skipped", ["too_recent", "check_incomplete"]))
+    assert "lambda:ListAliases" in json.dumps(young.result())
+    assert young.versions() == ["1", "2", "3", "4", "5", "6"]
