@@ -159,9 +159,10 @@ class Applier:
                 found_mappings = mappings.get((item.live.name, item.entry.version), [])
                 item.evidence = item.evidence.with_(event_source_mappings=tuple(found_mappings))
 
-        # Usage over the whole lookback window ending now: datapoints arrive late.
+        # Usage over the whole lookback window ending now (datapoints arrive late), and over the longer of
+        # the plan's and the repository's lookbacks: a plan cannot narrow the window it is checked over.
         reader = MetricsReader(self.aws.client("cloudwatch", region), self.aws.performance.max_workers)
-        lookback = timedelta(days=self.plan.settings.effective_lookback_days)
+        lookback = timedelta(days=self.lookback_days)
         targets = [UsageTarget(functions[name], aliases[name]) for name in names if name in aliases]
         findings = gather_usage(reader, targets, self.now - lookback, self.now)
         for item in pending:
@@ -173,6 +174,10 @@ class Applier:
                     usage=findings.usage[VersionKey(region, item.live.name, item.entry.version)],
                     unattributed_function_invocations=findings.unattributed[key],
                 )
+
+    @property
+    def lookback_days(self) -> int:
+        return max(s.effective_lookback_days for s in self.settings)
 
     def _finish(self, item: _Pending) -> EntryResult:
         """GetPolicy last (own 15-rps quota), only where everything else would still delete; then the

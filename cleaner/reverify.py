@@ -1,7 +1,9 @@
 """Re-verification of one planned deletion against live state (pure: the evidence is gathered by
 cleaner/applier.py). The same policy as the scan decides, on fresh evidence, so a version is deleted
 only if the scan would still propose it now; on top of that the version must be the very one the plan
-saw (same code and LastModified), since version numbers are reused when a function is re-created.
+saw (same code and LastModified), since version numbers are reused when a function is re-created,
+and it must be a SnapStart version: the plan is a file a person can edit, and the cleaner exists to delete
+SnapStart versions only.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from datetime import datetime
 from cleaner.apply_result import Outcome
 from cleaner.inventory import Evidence, Function
 from cleaner.plan import PlanEntry
-from cleaner.policy import decide
-from cleaner.reasons import Reason
+from cleaner.policy import decide, still_candidate
+from cleaner.reasons import Reason, sort_reasons
 from cleaner.settings import ScanSettings
 
 # Evidence the apply deliberately does not re-read:
@@ -23,6 +25,7 @@ from cleaner.settings import ScanSettings
 NOT_REVERIFIED = frozenset({"cloudfront_distributions", "state"})
 
 VERSION_CHANGED = "version_changed"
+NOT_SNAPSTART = "not_snapstart"
 INVOKED_SINCE_SCAN = "invoked_since_scan"
 _DRIFT_NAMES = {Reason.HAS_RECENT_INVOCATIONS: INVOKED_SINCE_SCAN}
 
@@ -58,6 +61,14 @@ def find_live_version(entry: PlanEntry, live: Function | None) -> Verdict | None
             (VERSION_CHANGED,),
             f"{' and '.join(changed)} differ from the plan: the function was re-created or the number reused",
         )
+    if not version.snapstart:
+        # Only a hand-edited plan gets here (the scan proposes SnapStart versions only, and a published
+        # version's configuration never changes): keep it, whatever else the plan says about it.
+        return Verdict(
+            Outcome.SKIPPED,
+            (NOT_SNAPSTART,),
+            "SnapStart.ApplyOn of this version is not PublishedVersions: not a version the cleaner deletes",
+        )
     return None
 
 
@@ -68,16 +79,30 @@ def reverify(
     settings: list[ScanSettings],
     now: datetime,
 ) -> Verdict:
-    """Decide with every given settings (the plan's and the repository's current): kept if any keeps."""
+    """Decide with every given settings (the plan's and the repository's current): kept if any keeps.
+
+    One settings keeping the version on evidence settles it: the evidence the other would still have
+    needed was deliberately not gathered (the applier skips GetPolicy for a version already kept), and
+    is no failed check. A check that was attempted and failed is always reported."""
     version = next(v for v in live.versions if str(v.version) == entry.version)
-    reasons: list[Reason] = []
-    details: list[str] = []
+    kept: list[Reason] = []
+    kept_details: list[str] = []
+    unchecked: list[str] = []
     for scan_settings in settings:
         decision = decide(live, version, evidence, scan_settings, now, not_required=NOT_REVERIFIED)
-        if not decision.delete:
-            reasons += [r for r in decision.reasons if r not in reasons]
-            details += [d for d in decision.details if d not in details]
-    if not reasons:
+        if decision.delete:
+            continue
+        if still_candidate(live, version, evidence, scan_settings, now, not_required=NOT_REVERIFIED):
+            # Nothing fired: kept only because some evidence was not gathered (the "not checked" detail).
+            unchecked += [d for d in decision.details if d not in unchecked]
+            continue
+        kept += [r for r in decision.reasons if r not in kept]
+        kept_details += [d for d in decision.details if d not in kept_details]
+    if kept:
+        reasons, details = sort_reasons(kept), kept_details
+    elif unchecked:
+        reasons, details = [Reason.CHECK_INCOMPLETE], unchecked
+    else:
         return PROCEED
     names = tuple(_DRIFT_NAMES.get(reason, reason.value) for reason in reasons)
     if reasons == [Reason.CHECK_INCOMPLETE]:

@@ -11,6 +11,7 @@ from cleaner.applier import Applier
 from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, Outcome, count_outcomes
 from cleaner.aws.session import AwsContext
 from cleaner.cli import Environment
+from cleaner.commands.writable import check_appendable_file, check_writable_folder
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, load_plan, write_text_atomically
 from cleaner.render import render_apply_markdown
@@ -39,11 +40,21 @@ def check_limits(plan: Plan, plan_path: Path, limits: ApplyLimits, env: Environm
         )
 
 
+def check_outputs(output_dir: Path, option: str, env: Environment) -> None:
+    """Everything apply writes after deleting must be writable before the first deletion: a run that
+    deletes and then cannot say what it deleted is the worst outcome (issue 8, attack 8)."""
+    check_writable_folder(output_dir, option)
+    summary_file = env.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        check_appendable_file(Path(summary_file), "GITHUB_STEP_SUMMARY")
+
+
 def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) -> ExitCode:
     plan_path = Path(args.plan_json)
     plan_path = plan_path if plan_path.is_absolute() else env.cwd / plan_path
     output_dir = Path(args.output) if args.output else plan_path.parent
     output_dir = output_dir if output_dir.is_absolute() else env.cwd / output_dir
+    check_outputs(output_dir, "--output" if args.output else "the plan's folder", env)
 
     reporter = None
     try:

@@ -7,6 +7,7 @@ import json
 
 from cleaner.aws.session import AwsContext
 from cleaner.cli import Environment, load_effective_settings, parse_instant
+from cleaner.commands.writable import check_writable_folder
 from cleaner.exit_codes import ExitCode
 from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_files
 from cleaner.render import render_plan_markdown_chunks
@@ -17,10 +18,13 @@ def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
     settings = load_effective_settings(args, env)
     now = parse_instant(args.now) if args.now else env.clock()
     plan_id = validate_plan_id(args.plan_id) if args.plan_id else default_plan_id(now)
+    plan_dir = env.cwd / settings.plans_dir / plan_id
+    # Before the scan, not after it: a long scan must not end in a plan that cannot be written. A scan
+    # that fails leaves no folder behind, so nothing is created yet.
+    check_writable_folder(plan_dir, "--plans-dir" if args.plans_dir else "plans_dir", create=False)
     session = env.aws_session() if env.aws_session else None
     aws = AwsContext(session=session, performance=settings.performance)
     plan = scan(aws, settings.scan, now, plan_id, env.progress)
-    plan_dir = env.cwd / settings.plans_dir / plan.plan_id
     json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown_chunks(plan))
     print_summary(plan, str(json_path), str(md_path), args.format, env)
     return ExitCode.OK
