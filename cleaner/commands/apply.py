@@ -54,10 +54,10 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
     plan_path = plan_path if plan_path.is_absolute() else env.cwd / plan_path
     output_dir = Path(args.output) if args.output else plan_path.parent
     output_dir = output_dir if output_dir.is_absolute() else env.cwd / output_dir
-    check_outputs(output_dir, "--output" if args.output else "the plan's folder", env)
 
     reporter = None
     try:
+        check_outputs(output_dir, "--output" if args.output else "the plan's folder", env)
         plan = load_plan(plan_path)
         check_limits(plan, plan_path, settings.apply, env)
         approval_text: str | None = None
