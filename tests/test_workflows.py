@@ -116,13 +116,8 @@ def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
         check=False,
         cwd=tmp_path,
     )
-    problems = [
-        f"{e['filepath']}:{e['line']}: {e['message']}"
-        for e in json.loads(result.stdout or "[]")
-        # The Node 20 deprecation notice concerns which releases are pinned (a change of pins, in
-        # every workflow at once), not how the workflows use them.
-        if not (e["kind"] == "action" and "is deprecated" in e["message"])
-    ]
+    # This also reports an action whose runtime GitHub has deprecated (Node 20).
+    problems = [f"{e['filepath']}:{e['line']}: {e['message']}" for e in json.loads(result.stdout or "[]")]
     assert problems == [], result.stderr
 
 
@@ -166,6 +161,52 @@ def test_every_action_is_pinned_to_a_commit_with_its_tag_as_a_comment() -> None:
         for job_name, step in steps(name):
             if "uses" in step:
                 assert PINNED.match(step["uses"]), f"{name}: {job_name}: {step['uses']}"
+
+
+# The Node 24 releases of ../shared/pinned-actions.md: GitHub's runners no longer have Node 20.
+NODE_24_RELEASES = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "aws-actions/configure-aws-credentials": ("e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+}
+
+
+def test_every_action_is_pinned_to_its_node_24_release_with_the_exact_tag() -> None:
+    used = set()
+    for name in NAMES:
+        for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines():
+            if match := USES_LINE.match(line):
+                action, sha = match["ref"].split("@")
+                assert action in NODE_24_RELEASES, f"{name}: {action} has no known Node 24 release"
+                assert (sha, match["rest"].strip().removeprefix("#").strip()) == NODE_24_RELEASES[action], (
+                    line
+                )
+                used.add(action)
+    assert used == set(NODE_24_RELEASES)
+
+
+def test_the_aws_credentials_inputs_are_ones_configure_aws_credentials_6_accepts() -> None:
+    # v6.2+ refuses a session name outside this pattern; v5+ a boolean input that is not exactly `true`
+    # or `false`. The YAML is read as written (every scalar a string): `True` or `yes` must not pass.
+    for name in NAMES:
+        document = yaml.load((WORKFLOWS / name).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        for job_name, job in document["jobs"].items():
+            for step in job.get("steps", []):
+                if "configure-aws-credentials" not in step.get("uses", ""):
+                    continue
+                inputs = step["with"]
+                assert re.fullmatch(r"[\w+=,.@-]{2,64}", inputs["role-session-name"]), f"{name}: {job_name}"
+                for key, value in inputs.items():
+                    if value.lower() in {"true", "false", "yes", "no", "on", "off", "y", "n"}:
+                        assert value in {"true", "false"}, f"{name}: {job_name}: {key}: {value}"
+
+
+def test_artifact_downloads_keep_failing_on_a_digest_mismatch() -> None:
+    downloads = [step for _, step in steps("scan.yml") if "download-artifact" in step.get("uses", "")]
+    assert downloads
+    assert all(step["with"].get("digest-mismatch", "error") == "error" for step in downloads)
 
 
 @pytest.mark.parametrize("name", NAMES)
