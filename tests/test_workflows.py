@@ -268,9 +268,45 @@ def test_the_scan_job_gets_the_scan_role_as_the_default_branch_without_an_enviro
 def test_the_plan_pull_request_is_opened_by_a_job_without_aws_access() -> None:
     open_pr = jobs("scan.yml")["open-pr"]
     assert open_pr["needs"] == "scan"
-    assert open_pr["permissions"] == {"contents": "write", "pull-requests": "write"}
+    # The workflow's own token only checks out: every write goes through the bot's token.
+    assert open_pr["permissions"] == {"contents": "read"}
     assert not any("configure-aws-credentials" in step.get("uses", "") for step in open_pr["steps"])
     assert any("snapstart-cleaner open-pr" in step.get("run", "") for step in open_pr["steps"])
+
+
+SECRET = re.compile(r"\bsecrets\s*[.\[]")
+
+
+def test_the_open_pr_job_reads_the_bot_token_from_the_snapstart_pr_environment() -> None:
+    open_pr = jobs("scan.yml")["open-pr"]
+    # The README restricts this environment to the default branch: no other branch's workflow can read
+    # its secret (any workflow on any branch could read a repository secret and approve as the bot).
+    assert open_pr["environment"] == "snapstart-pr"
+    token = step_named("scan.yml", "Open or update the pull request")["env"]["GITHUB_TOKEN"]
+    # No fallback to the workflow's token: "Allow GitHub Actions to create and approve pull requests"
+    # stays off, and its pull requests would not trigger plan-check.
+    assert token == "${{ secrets.SNAPSTART_PR_TOKEN }}"
+
+
+def test_no_job_without_an_environment_references_a_secret() -> None:
+    referenced = 0
+    for name in NAMES:
+        document = load(name)
+        outside_jobs = {key: value for key, value in document.items() if key != "jobs"}
+        assert not SECRET.search(json.dumps(outside_jobs)), f"{name}: a secret outside any job"
+        for job_name, job in jobs(name).items():
+            text = json.dumps(job)
+            assert "environment" in job or not SECRET.search(text), f"{name}: {job_name}"
+            assert job.get("secrets") != "inherit", f"{name}: {job_name}"
+            referenced += len(SECRET.findall(text))
+    assert referenced == 2  # SNAPSTART_PR_TOKEN, checked and then used by open-pr
+
+
+def test_the_secret_check_catches_a_secret_read_outside_an_environment() -> None:
+    job = {"steps": [{"env": {"T": "${{ secrets.SNAPSTART_PR_TOKEN || github.token }}"}}]}
+    assert SECRET.search(json.dumps(job))
+    assert SECRET.search(json.dumps({"env": {"T": "${{ secrets['X'] }}"}}))
+    assert not SECRET.search(json.dumps({"env": {"T": "${{ github.token }}"}}))
 
 
 def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None:
@@ -278,7 +314,7 @@ def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None
     assert workflow["on"] == {"push": {"branches": [DEFAULT_BRANCH], "paths": ["plans/**/plan.json"]}}
     assert workflow["concurrency"]["cancel-in-progress"] is False
     apply = jobs("apply.yml")["apply"]
-    assert apply["environment"] == DEFAULT_ENVIRONMENT
+    assert apply["environment"] == DEFAULT_ENVIRONMENT == "snapstart-cleanup"
     assert TemplateOptions(github_repo="o/r").apply_subject.endswith(f":environment:{DEFAULT_ENVIRONMENT}")
     assert apply["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}
     credentials = next(s for s in apply["steps"] if "configure-aws-credentials" in s.get("uses", ""))
@@ -442,6 +478,21 @@ def test_an_input_cannot_inject_shell(shell: Any) -> None:
             *("--min-age-days", f"$(touch {marker})"),
         ]
     ]
+
+
+def test_open_pr_stops_first_with_a_clear_message_when_the_bot_token_is_missing(shell: Any) -> None:
+    open_pr = jobs("scan.yml")["open-pr"]
+    check = step_named("scan.yml", "Require the bot's token")
+    assert open_pr["steps"][0] == check
+    assert check["env"] == {"SNAPSTART_PR_TOKEN": "${{ secrets.SNAPSTART_PR_TOKEN }}"}
+    # A missing environment secret reads as an empty string.
+    missing = shell.run(check["run"], SNAPSTART_PR_TOKEN="")
+    assert missing.returncode == 1
+    assert missing.stdout.startswith("::error title=SNAPSTART_PR_TOKEN is not set::")
+    assert "snapstart-pr environment has no secret SNAPSTART_PR_TOKEN" in missing.stdout
+    assert "Contents and Pull requests read and write" in missing.stdout
+    present = shell.run(check["run"], SNAPSTART_PR_TOKEN="github_pat_x")
+    assert (present.returncode, present.stdout) == (0, "")
 
 
 def test_the_plan_summary_step_appends_plan_md_to_the_job_summary(shell: Any) -> None:
