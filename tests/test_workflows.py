@@ -316,13 +316,25 @@ def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None
     apply = jobs("apply.yml")["apply"]
     assert apply["environment"] == DEFAULT_ENVIRONMENT == "snapstart-cleanup"
     assert TemplateOptions(github_repo="o/r").apply_subject.endswith(f":environment:{DEFAULT_ENVIRONMENT}")
-    assert apply["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}
+    assert apply["permissions"] == {
+        "id-token": "write",
+        "contents": "read",
+        "pull-requests": "write",
+        "actions": "read",  # provenance: the scan workflow's plan artifact, through the Actions API
+    }
     credentials = next(s for s in apply["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_APPLY_ROLE_ARN }}"
     script = step_named("apply.yml", "Apply the plans this push changed")
     assert "--require-approval" in script["run"]
     assert script["env"]["DRY_RUN"] == "${{ vars.SNAPSTART_DRY_RUN }}"
     assert script["env"]["BEFORE"] == "${{ github.event.before }}"
+
+
+def test_the_apply_results_and_journal_are_uploaded_whatever_happened() -> None:
+    upload = next(s for s in jobs("apply.yml")["apply"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"].split() == ["plans/**/apply-result.*", "plans/**/apply-journal.jsonl"]
+    assert upload["with"]["if-no-files-found"] == "ignore"
 
 
 def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
@@ -590,6 +602,47 @@ def test_the_apply_script_reports_the_worst_exit_code_after_trying_every_plan(sh
     result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="false", FAKE_APPLY_EXIT="3")
     assert result.returncode == 3
     assert len(shell.calls()) == 2
+
+
+def test_the_apply_script_hands_every_changed_plan_json_to_apply_even_a_nested_one(shell: Any) -> None:
+    # apply refuses a plan that is not exactly plans/<plan-id>/plan.json and says why on the pull
+    # request: skipping it here would merge it silently.
+    before = shell.commit(
+        {"plans/old/plan.json": _plan(["a"]), "plans/p1/plan.json": _plan(["1"])}, "earlier"
+    )
+    shell.git("rm", "-q", "-r", "plans/old")
+    sha = shell.commit(
+        {
+            "plans/p1/plan.json": _plan(["1", "2"]),
+            "plans/x/y/plan.json": _plan(["3"]),
+            "plans/plan.json": _plan(["4"]),
+            "plans/p2/plan.md": "not a plan.json\n",
+            "cleaner/plan.json": _plan(["5"]),
+        },
+        "a merge that changes much",
+    )
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="false")
+    assert result.returncode == 0, result.stderr
+    assert sorted(call[1] for call in shell.calls()) == [
+        "plans/p1/plan.json",
+        "plans/plan.json",
+        "plans/x/y/plan.json",
+    ]
+
+
+def test_a_plan_path_reaches_apply_exactly_and_cannot_start_a_workflow_command(shell: Any) -> None:
+    before = shell.commit({"README.md": "x\n"}, "earlier")
+    odd = "plans/p 1\n::warning::injected/plan.json"
+    sha = shell.commit({odd: _plan(["1"])}, "a plan folder with a line break in its name")
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="")
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [["apply", odd, "--require-approval", "--dry-run"]]
+    assert result.stdout.splitlines() == [
+        "::group::apply plans/p 1%0A::warning::injected/plan.json",
+        "::endgroup::",
+    ]
 
 
 def test_a_push_without_a_usable_before_commit_compares_with_the_parent(shell: Any) -> None:
