@@ -341,10 +341,29 @@ def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
     workflow = load("plan-check.yml")
     assert workflow["on"] == {"pull_request": {"paths": ["plans/**"]}}
     checkouts = [s for _, s in steps("plan-check.yml") if s.get("uses", "").startswith("actions/checkout@")]
-    base = next(s for s in checkouts if "ref" in s.get("with", {}))
+    base = next(s for s in checkouts if "path" in s.get("with", {}))
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
     install = step_named("plan-check.yml", "Install snapstart-cleaner")
-    assert base["with"]["path"] in install["run"]
+    # The validator and the lock it installs from both come from the base branch's checkout.
+    assert f"-r {base['with']['path']}/.github/requirements.txt" in install["run"]
+    assert install["run"].rstrip().endswith(f" ./{base['with']['path']}")
+
+
+def test_the_plan_check_reads_the_pull_requests_own_commits_and_author() -> None:
+    head = next(s for _, s in steps("plan-check.yml") if "path" not in s.get("with", {"path": ""}))
+    # Not GitHub's merge commit, whose first parent is the base branch: the branch's own first commit.
+    assert head["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
+    assert head["with"]["fetch-depth"] == 0
+    validate = step_named("plan-check.yml", "Validate")
+    assert validate["env"]["PR_AUTHOR"] == "${{ github.event.pull_request.user.login }}"
+
+
+def test_the_plan_check_says_it_is_not_the_safeguard() -> None:
+    # A pull_request run uses the pull request's own copy of plan-check.yml: whoever edits the plan can
+    # edit the check, so apply must not depend on it.
+    header = (WORKFLOWS / "plan-check.yml").read_text(encoding="utf-8").split("\nname:")[0]
+    assert "the\n# pull request's own copy of this file" in header
+    assert "Nothing may depend on this workflow" in header
 
 
 # --- the shell steps, run for real ------------------------------------------------------------------------
@@ -362,8 +381,9 @@ if args[0] == "scan":
     with open("plans/20261101T120000Z/plan.md", "w") as md:
         md.write("# Plan 20261101T120000Z\n")
 elif args[0] == "validate":
-    against = args[args.index("--against") + 1]
-    shutil.copy(against, os.environ["FAKE_LOG"] + "." + str(sum(1 for _ in open(os.environ["FAKE_LOG"]))))
+    if "--against" in args:
+        against = args[args.index("--against") + 1]
+        shutil.copy(against, os.environ["FAKE_LOG"] + "." + str(sum(1 for _ in open(os.environ["FAKE_LOG"]))))
     if "--format" in args and args[args.index("--format") + 1] == "json":
         print(json.dumps({"ok": True, "findings": [], "dropped": ["us-east-1 api:1"],
                           "delete_count": 1, "estimated_monthly_savings_usd": 4.2}))
@@ -406,17 +426,22 @@ def shell(tmp_path: Path) -> Iterator[Any]:
         root = tmp_path
         cwd = repo
 
-        def git(self, *args: str) -> str:
+        def git(self, *args: str, **env: str) -> str:
             return subprocess.run(
-                ["git", *args], cwd=repo, env=base_env, capture_output=True, text=True, check=True
+                ["git", *args], cwd=repo, env={**base_env, **env}, capture_output=True, text=True, check=True
             ).stdout.strip()
 
-        def commit(self, files: dict[str, str], message: str) -> str:
+        def commit(
+            self, files: dict[str, str], message: str, *, author: str = "t@example.com", committer: str = ""
+        ) -> str:
+            """Commits `files` (and whatever else changed) as `author`, committed by `committer` (the
+            author unless given)."""
             for path, text in files.items():
                 (repo / path).parent.mkdir(parents=True, exist_ok=True)
                 (repo / path).write_text(text, encoding="utf-8")
             self.git("add", "-A")
-            self.git("commit", "-q", "-m", message)
+            emails = {"GIT_AUTHOR_EMAIL": author, "GIT_COMMITTER_EMAIL": committer or author}
+            self.git("commit", "-q", "--allow-empty", "-m", message, **emails)
             return self.git("rev-parse", "HEAD")
 
         def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -519,52 +544,209 @@ def _plan(versions: list[str]) -> str:
     return json.dumps({"delete": versions}, indent=2) + "\n"
 
 
-def test_the_plan_check_validates_each_changed_plan_against_its_first_added_version(shell: Any) -> None:
+# open-pr commits with its token's identity: GitHub's no-reply address of the bot account that is then the
+# plan pull request's author.
+BOT_LOGIN = "snapstart-bot"
+BOT_EMAIL = "41898282+snapstart-bot@users.noreply.github.com"
+NO_PROVENANCE = (
+    "the plan's provenance could not be established here;"
+    " apply checks it against the scan workflow's artifact"
+)
+OUTSIDE = "a plan PR may only change plan folders; apply will refuse it"
+
+
+def _plan_check(shell: Any, base: str, pr_author: str = BOT_LOGIN) -> subprocess.CompletedProcess[str]:
+    return shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base, PR_AUTHOR=pr_author)
+
+
+def _comment(shell: Any) -> str:
+    text: str = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
+    return text
+
+
+def _errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith("::error")]
+
+
+def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_added_first(
+    shell: Any,
+) -> None:
     base = shell.commit({"README.md": "x\n", "plans/old/plan.json": _plan(["a"])}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner")
+    bots = shell.commit(
+        {"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner", author=BOT_EMAIL
+    )
     shell.commit({"plans/p1/plan.json": _plan(["1", "3"]), "plans/p1/plan.md": "2\n"}, "review: drop 2")
     shell.commit({"plans/p1/plan.json": _plan(["3"])}, "review: drop 1")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
-    assert result.returncode == 0, result.stderr
+    result = _plan_check(shell, base)
+    assert result.returncode == 0, result.stderr + result.stdout
     calls = shell.calls()
     assert [c[0] for c in calls] == ["validate", "validate"]  # github annotations, then the json summary
-    assert calls[0][1] == "plans/p1/plan.json" and calls[0][-2:] == ["--format", "github"]
+    assert calls[0][:2] == ["validate", "plans/p1/plan.json"] and calls[0][-2:] == ["--format", "github"]
+    assert "--against" in calls[0]
     # The original handed to --against is the scanner's version, not the previous edit.
     assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["1", "2", "3"]}
-    comment = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
+    comment = _comment(shell)
     assert "`plans/p1/plan.json`: valid" in comment
+    assert f"the branch's first commit {bots[:12]}, by @{BOT_LOGIN} (the pull request's author)" in comment
     assert "1 versions to delete, estimated savings $4.2/month." in comment
     assert "- `us-east-1 api:1`" in comment
     assert (shell.root / "summary").read_text(encoding="utf-8") == comment
 
 
-def test_an_edit_of_a_plan_already_on_the_base_branch_is_checked_against_the_base_version(
-    shell: Any,
-) -> None:
-    base = shell.commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier")
+def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) -> None:
+    # Attack 3: one commit deletes the bot's plan and adds the pusher's own. Whatever address the pusher
+    # writes into it, it is not the branch's first commit.
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.git("rm", "-q", "-r", "plans/p1")
+    shell.commit({"plans/p2/plan.json": _plan(["9"]), "plans/p2/plan.md": "9\n"}, "swap", author=BOT_EMAIL)
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert _errors(result) == [f"::error file=plans/p2/plan.json::plans/p2/plan.json: {NO_PROVENANCE}"]
+    # Still checked for what can be checked here, with no original to compare with.
+    assert shell.calls() == [
+        ["validate", "plans/p2/plan.json", "--format", "github"],
+        ["validate", "plans/p2/plan.json", "--format", "json"],
+    ]
+    comment = _comment(shell)
+    assert "**Provenance not established here:**" in comment
+    assert "Apply checks it against the scan workflow's artifact `plan-<plan-id>`" in comment
+    assert "dropped by review" not in comment.lower()
+
+
+def test_an_edit_of_a_plan_already_on_the_base_branch_has_no_provenance_here(shell: Any) -> None:
+    base = shell.commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier", author=BOT_EMAIL)
     shell.git("checkout", "-q", "-b", "edit")
-    shell.commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
-    assert result.returncode == 0, result.stderr
-    assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["a", "b"]}
+    shell.commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c", author=BOT_EMAIL)
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert _errors(result) == [f"::error file=plans/old/plan.json::plans/old/plan.json: {NO_PROVENANCE}"]
+    assert all("--against" not in call for call in shell.calls())
+
+
+@pytest.mark.parametrize(
+    ("author", "committer", "is_the_bots"),
+    [
+        (BOT_EMAIL, BOT_EMAIL, True),
+        ("snapstart-bot@users.noreply.github.com", "", True),  # the no-reply address without the id
+        ("7+SnapStart-Bot@Users.NoReply.GitHub.com", "", True),  # addresses are case-insensitive
+        ("t@example.com", "", False),
+        (BOT_EMAIL, "t@example.com", False),  # rewritten (amended, rebased) by someone else
+        ("t@example.com", BOT_EMAIL, False),
+        ("evil+snapstart-bot@users.noreply.github.com", "", False),
+        ("41898282+snapstart-bot-2@users.noreply.github.com", "", False),
+        ("snapstart-bot@users.noreply.github.com.example.com", "", False),
+        ("snapstart-bot@example.com", "", False),
+    ],
+)
+def test_the_first_commit_gives_the_original_only_when_the_pr_author_made_it(
+    shell: Any, author: str, committer: str, is_the_bots: bool
+) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=author, committer=committer)
+    result = _plan_check(shell, base)
+    assert ("--against" in shell.calls()[0]) is is_the_bots
+    assert (result.returncode, NO_PROVENANCE in result.stdout) == ((0, False) if is_the_bots else (1, True))
+
+
+def test_no_pull_request_author_means_no_original(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    # An empty login must not make `@users.noreply.github.com` the bot's address.
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author="@users.noreply.github.com")
+    result = _plan_check(shell, base, pr_author="")
+    assert result.returncode == 1
+    assert "--against" not in shell.calls()[0]
+
+
+def test_every_changed_file_outside_a_one_level_plan_folder_is_an_error(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n", "cleaner/applier.py": "a\n", "pyproject.toml": "[x]\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.commit(
+        {
+            "cleaner/applier.py": "b\n",
+            ".github/workflows/apply.yml": "on: push\n",
+            "pyproject.toml": "[tool.cleaner]\n",
+            "plans/x/y/plan.json": _plan(["2"]),  # matched by apply's trigger, skipped by the old check
+            "plans/p1/apply-result.md": "done\n",
+            "plans/plan.json": _plan(["3"]),
+        },
+        "ride along",
+    )
+    shell.git("rm", "-q", "README.md")
+    shell.commit({}, "and remove this")
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert _errors(result) == [
+        f"::error file={path}::{path}: {OUTSIDE}"
+        for path in (
+            ".github/workflows/apply.yml",
+            "README.md",
+            "cleaner/applier.py",
+            "plans/p1/apply-result.md",
+            "plans/plan.json",
+            "plans/x/y/plan.json",
+            "pyproject.toml",
+        )
+    ]
+    # The one-level plan is still validated against the bot's version; nothing else is taken for a plan.
+    assert [call[1] for call in shell.calls()] == ["plans/p1/plan.json", "plans/p1/plan.json"]
+    assert "--against" in shell.calls()[0]
+    comment = _comment(shell)
+    assert comment.startswith("### 7 changed files outside plan folders\n")
+    assert "`plans/p1/plan.json`: valid" in comment
+
+
+def test_a_file_name_cannot_start_a_workflow_command_or_break_the_comment(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    odd_plan = "plans/a,b:c`\n::warning::injected/plan.json"  # one level deep: a plan, oddly named
+    files = {odd_plan: _plan(["1"]), "plans/x\r%,:\n::warning::y/notes.txt": "x\n"}
+    shell.commit(files, "odd names", author=BOT_EMAIL)
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert [line for line in result.stdout.splitlines() if not line.startswith("::error ")] == []
+    assert _errors(result) == [
+        "::error file=plans/x%0D%25%2C%3A%0A%3A%3Awarning%3A%3Ay/notes.txt::"
+        f"plans/x%0D%25,:%0A::warning::y/notes.txt: {OUTSIDE}"
+    ]
+    assert shell.calls()[0][:2] == ["validate", odd_plan]
+    # Shown in a code span that no character of the name can end, on one line.
+    assert "### `plans/a,b:c' ::warning::injected/plan.json`: valid\n" in _comment(shell)
+
+
+def test_a_merge_of_the_base_branch_keeps_the_bots_commit_first(shell: Any) -> None:
+    shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1", "2"])}, "scanner", author=BOT_EMAIL)
+    shell.git("checkout", "-q", "main")
+    base = shell.commit({"README.md": "y\n"}, "main moves on")
+    shell.git("checkout", "-q", "plan-pr")
+    shell.git("merge", "-q", "--no-edit", "main")
+    shell.commit({"plans/p1/plan.json": _plan(["2"])}, "review: drop 1")
+    result = _plan_check(shell, base)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["1", "2"]}
 
 
 def test_the_plan_check_fails_when_validation_fails(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
     fake = shell.root / "bin" / "snapstart-cleaner"
     fake.write_text(fake.read_text(encoding="utf-8") + "sys.exit(1)\n", encoding="utf-8")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
+    result = _plan_check(shell, base)
     assert result.returncode == 1
-    comment = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
-    assert "**invalid**" in comment
+    assert "**invalid**" in _comment(shell)
 
 
 def test_the_plan_check_fails_closed_when_the_base_commit_is_missing(shell: Any) -> None:
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA="0" * 40)
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
+    result = _plan_check(shell, "0" * 40)
     assert result.returncode != 0
     assert shell.calls() == []
 
