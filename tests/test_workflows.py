@@ -116,13 +116,8 @@ def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
         check=False,
         cwd=tmp_path,
     )
-    problems = [
-        f"{e['filepath']}:{e['line']}: {e['message']}"
-        for e in json.loads(result.stdout or "[]")
-        # The Node 20 deprecation notice concerns which releases are pinned (a change of pins, in
-        # every workflow at once), not how the workflows use them.
-        if not (e["kind"] == "action" and "is deprecated" in e["message"])
-    ]
+    # This also reports an action whose runtime GitHub has deprecated (Node 20).
+    problems = [f"{e['filepath']}:{e['line']}: {e['message']}" for e in json.loads(result.stdout or "[]")]
     assert problems == [], result.stderr
 
 
@@ -166,6 +161,52 @@ def test_every_action_is_pinned_to_a_commit_with_its_tag_as_a_comment() -> None:
         for job_name, step in steps(name):
             if "uses" in step:
                 assert PINNED.match(step["uses"]), f"{name}: {job_name}: {step['uses']}"
+
+
+# The Node 24 releases of ../shared/pinned-actions.md: GitHub's runners no longer have Node 20.
+NODE_24_RELEASES = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "aws-actions/configure-aws-credentials": ("e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+}
+
+
+def test_every_action_is_pinned_to_its_node_24_release_with_the_exact_tag() -> None:
+    used = set()
+    for name in NAMES:
+        for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines():
+            if match := USES_LINE.match(line):
+                action, sha = match["ref"].split("@")
+                assert action in NODE_24_RELEASES, f"{name}: {action} has no known Node 24 release"
+                assert (sha, match["rest"].strip().removeprefix("#").strip()) == NODE_24_RELEASES[action], (
+                    line
+                )
+                used.add(action)
+    assert used == set(NODE_24_RELEASES)
+
+
+def test_the_aws_credentials_inputs_are_ones_configure_aws_credentials_6_accepts() -> None:
+    # v6.2+ refuses a session name outside this pattern; v5+ a boolean input that is not exactly `true`
+    # or `false`. The YAML is read as written (every scalar a string): `True` or `yes` must not pass.
+    for name in NAMES:
+        document = yaml.load((WORKFLOWS / name).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        for job_name, job in document["jobs"].items():
+            for step in job.get("steps", []):
+                if "configure-aws-credentials" not in step.get("uses", ""):
+                    continue
+                inputs = step["with"]
+                assert re.fullmatch(r"[\w+=,.@-]{2,64}", inputs["role-session-name"]), f"{name}: {job_name}"
+                for key, value in inputs.items():
+                    if value.lower() in {"true", "false", "yes", "no", "on", "off", "y", "n"}:
+                        assert value in {"true", "false"}, f"{name}: {job_name}: {key}: {value}"
+
+
+def test_artifact_downloads_keep_failing_on_a_digest_mismatch() -> None:
+    downloads = [step for _, step in steps("scan.yml") if "download-artifact" in step.get("uses", "")]
+    assert downloads
+    assert all(step["with"].get("digest-mismatch", "error") == "error" for step in downloads)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -229,9 +270,45 @@ def test_the_scan_job_gets_the_scan_role_as_the_default_branch_without_an_enviro
 def test_the_plan_pull_request_is_opened_by_a_job_without_aws_access() -> None:
     open_pr = jobs("scan.yml")["open-pr"]
     assert open_pr["needs"] == "scan"
-    assert open_pr["permissions"] == {"contents": "write", "pull-requests": "write"}
+    # The workflow's own token only checks out: every write goes through the bot's token.
+    assert open_pr["permissions"] == {"contents": "read"}
     assert not any("configure-aws-credentials" in step.get("uses", "") for step in open_pr["steps"])
     assert any("snapstart-cleaner open-pr" in step.get("run", "") for step in open_pr["steps"])
+
+
+SECRET = re.compile(r"\bsecrets\s*[.\[]")
+
+
+def test_the_open_pr_job_reads_the_bot_token_from_the_snapstart_pr_environment() -> None:
+    open_pr = jobs("scan.yml")["open-pr"]
+    # The README restricts this environment to the default branch: no other branch's workflow can read
+    # its secret (any workflow on any branch could read a repository secret and approve as the bot).
+    assert open_pr["environment"] == "snapstart-pr"
+    token = step_named("scan.yml", "Open or update the pull request")["env"]["GITHUB_TOKEN"]
+    # No fallback to the workflow's token: "Allow GitHub Actions to create and approve pull requests"
+    # stays off, and its pull requests would not trigger plan-check.
+    assert token == "${{ secrets.SNAPSTART_PR_TOKEN }}"
+
+
+def test_no_job_without_an_environment_references_a_secret() -> None:
+    referenced = 0
+    for name in NAMES:
+        document = load(name)
+        outside_jobs = {key: value for key, value in document.items() if key != "jobs"}
+        assert not SECRET.search(json.dumps(outside_jobs)), f"{name}: a secret outside any job"
+        for job_name, job in jobs(name).items():
+            text = json.dumps(job)
+            assert "environment" in job or not SECRET.search(text), f"{name}: {job_name}"
+            assert job.get("secrets") != "inherit", f"{name}: {job_name}"
+            referenced += len(SECRET.findall(text))
+    assert referenced == 2  # SNAPSTART_PR_TOKEN, checked and then used by open-pr
+
+
+def test_the_secret_check_catches_a_secret_read_outside_an_environment() -> None:
+    job = {"steps": [{"env": {"T": "${{ secrets.SNAPSTART_PR_TOKEN || github.token }}"}}]}
+    assert SECRET.search(json.dumps(job))
+    assert SECRET.search(json.dumps({"env": {"T": "${{ secrets['X'] }}"}}))
+    assert not SECRET.search(json.dumps({"env": {"T": "${{ github.token }}"}}))
 
 
 def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None:
@@ -239,11 +316,16 @@ def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None
     assert workflow["on"] == {"push": {"branches": [DEFAULT_BRANCH], "paths": ["plans/**/plan.json"]}}
     assert workflow["concurrency"]["cancel-in-progress"] is False
     apply = jobs("apply.yml")["apply"]
-    assert apply["environment"] == DEFAULT_ENVIRONMENT
+    assert apply["environment"] == DEFAULT_ENVIRONMENT == "snapstart-cleanup"
     assert TemplateOptions(github_repo="o/r").apply_subject.startswith(
         f"repo:o/r:environment:{DEFAULT_ENVIRONMENT}"
     )
-    assert apply["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}
+    assert apply["permissions"] == {
+        "id-token": "write",
+        "contents": "read",
+        "pull-requests": "write",
+        "actions": "read",  # provenance: the scan workflow's plan artifact, through the Actions API
+    }
     credentials = next(s for s in apply["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_APPLY_ROLE_ARN }}"
     script = step_named("apply.yml", "Apply the plans this push changed")
@@ -252,14 +334,40 @@ def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None
     assert script["env"]["BEFORE"] == "${{ github.event.before }}"
 
 
+def test_the_apply_results_and_journal_are_uploaded_whatever_happened() -> None:
+    upload = next(s for s in jobs("apply.yml")["apply"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"].split() == ["plans/**/apply-result.*", "plans/**/apply-journal.jsonl"]
+    assert upload["with"]["if-no-files-found"] == "ignore"
+
+
 def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
     workflow = load("plan-check.yml")
     assert workflow["on"] == {"pull_request": {"paths": ["plans/**"]}}
     checkouts = [s for _, s in steps("plan-check.yml") if s.get("uses", "").startswith("actions/checkout@")]
-    base = next(s for s in checkouts if "ref" in s.get("with", {}))
+    base = next(s for s in checkouts if "path" in s.get("with", {}))
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
     install = step_named("plan-check.yml", "Install snapstart-cleaner")
-    assert base["with"]["path"] in install["run"]
+    # The validator and the lock it installs from both come from the base branch's checkout.
+    assert f"-r {base['with']['path']}/.github/requirements.txt" in install["run"]
+    assert install["run"].rstrip().endswith(f" ./{base['with']['path']}")
+
+
+def test_the_plan_check_reads_the_pull_requests_own_commits_and_author() -> None:
+    head = next(s for _, s in steps("plan-check.yml") if "path" not in s.get("with", {"path": ""}))
+    # Not GitHub's merge commit, whose first parent is the base branch: the branch's own first commit.
+    assert head["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
+    assert head["with"]["fetch-depth"] == 0
+    validate = step_named("plan-check.yml", "Validate")
+    assert validate["env"]["PR_AUTHOR"] == "${{ github.event.pull_request.user.login }}"
+
+
+def test_the_plan_check_says_it_is_not_the_safeguard() -> None:
+    # A pull_request run uses the pull request's own copy of plan-check.yml: whoever edits the plan can
+    # edit the check, so apply must not depend on it.
+    header = (WORKFLOWS / "plan-check.yml").read_text(encoding="utf-8").split("\nname:")[0]
+    assert "the\n# pull request's own copy of this file" in header
+    assert "Nothing may depend on this workflow" in header
 
 
 # --- the shell steps, run for real ------------------------------------------------------------------------
@@ -277,8 +385,9 @@ if args[0] == "scan":
     with open("plans/20261101T120000Z/plan.md", "w") as md:
         md.write("# Plan 20261101T120000Z\n")
 elif args[0] == "validate":
-    against = args[args.index("--against") + 1]
-    shutil.copy(against, os.environ["FAKE_LOG"] + "." + str(sum(1 for _ in open(os.environ["FAKE_LOG"]))))
+    if "--against" in args:
+        against = args[args.index("--against") + 1]
+        shutil.copy(against, os.environ["FAKE_LOG"] + "." + str(sum(1 for _ in open(os.environ["FAKE_LOG"]))))
     if "--format" in args and args[args.index("--format") + 1] == "json":
         print(json.dumps({"ok": True, "findings": [], "dropped": ["us-east-1 api:1"],
                           "delete_count": 1, "estimated_monthly_savings_usd": 4.2}))
@@ -321,17 +430,22 @@ def shell(tmp_path: Path) -> Iterator[Any]:
         root = tmp_path
         cwd = repo
 
-        def git(self, *args: str) -> str:
+        def git(self, *args: str, **env: str) -> str:
             return subprocess.run(
-                ["git", *args], cwd=repo, env=base_env, capture_output=True, text=True, check=True
+                ["git", *args], cwd=repo, env={**base_env, **env}, capture_output=True, text=True, check=True
             ).stdout.strip()
 
-        def commit(self, files: dict[str, str], message: str) -> str:
+        def commit(
+            self, files: dict[str, str], message: str, *, author: str = "t@example.com", committer: str = ""
+        ) -> str:
+            """Commits `files` (and whatever else changed) as `author`, committed by `committer` (the
+            author unless given)."""
             for path, text in files.items():
                 (repo / path).parent.mkdir(parents=True, exist_ok=True)
                 (repo / path).write_text(text, encoding="utf-8")
             self.git("add", "-A")
-            self.git("commit", "-q", "-m", message)
+            emails = {"GIT_AUTHOR_EMAIL": author, "GIT_COMMITTER_EMAIL": committer or author}
+            self.git("commit", "-q", "--allow-empty", "-m", message, **emails)
             return self.git("rev-parse", "HEAD")
 
         def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -407,6 +521,21 @@ def test_an_input_cannot_inject_shell(shell: Any) -> None:
     ]
 
 
+def test_open_pr_stops_first_with_a_clear_message_when_the_bot_token_is_missing(shell: Any) -> None:
+    open_pr = jobs("scan.yml")["open-pr"]
+    check = step_named("scan.yml", "Require the bot's token")
+    assert open_pr["steps"][0] == check
+    assert check["env"] == {"SNAPSTART_PR_TOKEN": "${{ secrets.SNAPSTART_PR_TOKEN }}"}
+    # A missing environment secret reads as an empty string.
+    missing = shell.run(check["run"], SNAPSTART_PR_TOKEN="")
+    assert missing.returncode == 1
+    assert missing.stdout.startswith("::error title=SNAPSTART_PR_TOKEN is not set::")
+    assert "snapstart-pr environment has no secret SNAPSTART_PR_TOKEN" in missing.stdout
+    assert "Contents and Pull requests read and write" in missing.stdout
+    present = shell.run(check["run"], SNAPSTART_PR_TOKEN="github_pat_x")
+    assert (present.returncode, present.stdout) == (0, "")
+
+
 def test_the_plan_summary_step_appends_plan_md_to_the_job_summary(shell: Any) -> None:
     (shell.cwd / "plans" / "p1").mkdir(parents=True)
     (shell.cwd / "plans" / "p1" / "plan.md").write_text("# Plan p1\n", encoding="utf-8")
@@ -419,52 +548,209 @@ def _plan(versions: list[str]) -> str:
     return json.dumps({"delete": versions}, indent=2) + "\n"
 
 
-def test_the_plan_check_validates_each_changed_plan_against_its_first_added_version(shell: Any) -> None:
+# open-pr commits with its token's identity: GitHub's no-reply address of the bot account that is then the
+# plan pull request's author.
+BOT_LOGIN = "snapstart-bot"
+BOT_EMAIL = "41898282+snapstart-bot@users.noreply.github.com"
+NO_PROVENANCE = (
+    "the plan's provenance could not be established here;"
+    " apply checks it against the scan workflow's artifact"
+)
+OUTSIDE = "a plan PR may only change plan folders; apply will refuse it"
+
+
+def _plan_check(shell: Any, base: str, pr_author: str = BOT_LOGIN) -> subprocess.CompletedProcess[str]:
+    return shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base, PR_AUTHOR=pr_author)
+
+
+def _comment(shell: Any) -> str:
+    text: str = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
+    return text
+
+
+def _errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith("::error")]
+
+
+def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_added_first(
+    shell: Any,
+) -> None:
     base = shell.commit({"README.md": "x\n", "plans/old/plan.json": _plan(["a"])}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner")
+    bots = shell.commit(
+        {"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner", author=BOT_EMAIL
+    )
     shell.commit({"plans/p1/plan.json": _plan(["1", "3"]), "plans/p1/plan.md": "2\n"}, "review: drop 2")
     shell.commit({"plans/p1/plan.json": _plan(["3"])}, "review: drop 1")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
-    assert result.returncode == 0, result.stderr
+    result = _plan_check(shell, base)
+    assert result.returncode == 0, result.stderr + result.stdout
     calls = shell.calls()
     assert [c[0] for c in calls] == ["validate", "validate"]  # github annotations, then the json summary
-    assert calls[0][1] == "plans/p1/plan.json" and calls[0][-2:] == ["--format", "github"]
+    assert calls[0][:2] == ["validate", "plans/p1/plan.json"] and calls[0][-2:] == ["--format", "github"]
+    assert "--against" in calls[0]
     # The original handed to --against is the scanner's version, not the previous edit.
     assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["1", "2", "3"]}
-    comment = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
+    comment = _comment(shell)
     assert "`plans/p1/plan.json`: valid" in comment
+    assert f"the branch's first commit {bots[:12]}, by @{BOT_LOGIN} (the pull request's author)" in comment
     assert "1 versions to delete, estimated savings $4.2/month." in comment
     assert "- `us-east-1 api:1`" in comment
     assert (shell.root / "summary").read_text(encoding="utf-8") == comment
 
 
-def test_an_edit_of_a_plan_already_on_the_base_branch_is_checked_against_the_base_version(
-    shell: Any,
-) -> None:
-    base = shell.commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier")
+def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) -> None:
+    # Attack 3: one commit deletes the bot's plan and adds the pusher's own. Whatever address the pusher
+    # writes into it, it is not the branch's first commit.
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.git("rm", "-q", "-r", "plans/p1")
+    shell.commit({"plans/p2/plan.json": _plan(["9"]), "plans/p2/plan.md": "9\n"}, "swap", author=BOT_EMAIL)
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert _errors(result) == [f"::error file=plans/p2/plan.json::plans/p2/plan.json: {NO_PROVENANCE}"]
+    # Still checked for what can be checked here, with no original to compare with.
+    assert shell.calls() == [
+        ["validate", "plans/p2/plan.json", "--format", "github"],
+        ["validate", "plans/p2/plan.json", "--format", "json"],
+    ]
+    comment = _comment(shell)
+    assert "**Provenance not established here:**" in comment
+    assert "Apply checks it against the scan workflow's artifact `plan-<plan-id>`" in comment
+    assert "dropped by review" not in comment.lower()
+
+
+def test_an_edit_of_a_plan_already_on_the_base_branch_has_no_provenance_here(shell: Any) -> None:
+    base = shell.commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier", author=BOT_EMAIL)
     shell.git("checkout", "-q", "-b", "edit")
-    shell.commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
-    assert result.returncode == 0, result.stderr
-    assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["a", "b"]}
+    shell.commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c", author=BOT_EMAIL)
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert _errors(result) == [f"::error file=plans/old/plan.json::plans/old/plan.json: {NO_PROVENANCE}"]
+    assert all("--against" not in call for call in shell.calls())
+
+
+@pytest.mark.parametrize(
+    ("author", "committer", "is_the_bots"),
+    [
+        (BOT_EMAIL, BOT_EMAIL, True),
+        ("snapstart-bot@users.noreply.github.com", "", True),  # the no-reply address without the id
+        ("7+SnapStart-Bot@Users.NoReply.GitHub.com", "", True),  # addresses are case-insensitive
+        ("t@example.com", "", False),
+        (BOT_EMAIL, "t@example.com", False),  # rewritten (amended, rebased) by someone else
+        ("t@example.com", BOT_EMAIL, False),
+        ("evil+snapstart-bot@users.noreply.github.com", "", False),
+        ("41898282+snapstart-bot-2@users.noreply.github.com", "", False),
+        ("snapstart-bot@users.noreply.github.com.example.com", "", False),
+        ("snapstart-bot@example.com", "", False),
+    ],
+)
+def test_the_first_commit_gives_the_original_only_when_the_pr_author_made_it(
+    shell: Any, author: str, committer: str, is_the_bots: bool
+) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=author, committer=committer)
+    result = _plan_check(shell, base)
+    assert ("--against" in shell.calls()[0]) is is_the_bots
+    assert (result.returncode, NO_PROVENANCE in result.stdout) == ((0, False) if is_the_bots else (1, True))
+
+
+def test_no_pull_request_author_means_no_original(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    # An empty login must not make `@users.noreply.github.com` the bot's address.
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author="@users.noreply.github.com")
+    result = _plan_check(shell, base, pr_author="")
+    assert result.returncode == 1
+    assert "--against" not in shell.calls()[0]
+
+
+def test_every_changed_file_outside_a_one_level_plan_folder_is_an_error(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n", "cleaner/applier.py": "a\n", "pyproject.toml": "[x]\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.commit(
+        {
+            "cleaner/applier.py": "b\n",
+            ".github/workflows/apply.yml": "on: push\n",
+            "pyproject.toml": "[tool.cleaner]\n",
+            "plans/x/y/plan.json": _plan(["2"]),  # matched by apply's trigger, skipped by the old check
+            "plans/p1/apply-result.md": "done\n",
+            "plans/plan.json": _plan(["3"]),
+        },
+        "ride along",
+    )
+    shell.git("rm", "-q", "README.md")
+    shell.commit({}, "and remove this")
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert _errors(result) == [
+        f"::error file={path}::{path}: {OUTSIDE}"
+        for path in (
+            ".github/workflows/apply.yml",
+            "README.md",
+            "cleaner/applier.py",
+            "plans/p1/apply-result.md",
+            "plans/plan.json",
+            "plans/x/y/plan.json",
+            "pyproject.toml",
+        )
+    ]
+    # The one-level plan is still validated against the bot's version; nothing else is taken for a plan.
+    assert [call[1] for call in shell.calls()] == ["plans/p1/plan.json", "plans/p1/plan.json"]
+    assert "--against" in shell.calls()[0]
+    comment = _comment(shell)
+    assert comment.startswith("### 7 changed files outside plan folders\n")
+    assert "`plans/p1/plan.json`: valid" in comment
+
+
+def test_a_file_name_cannot_start_a_workflow_command_or_break_the_comment(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    odd_plan = "plans/a,b:c`\n::warning::injected/plan.json"  # one level deep: a plan, oddly named
+    files = {odd_plan: _plan(["1"]), "plans/x\r%,:\n::warning::y/notes.txt": "x\n"}
+    shell.commit(files, "odd names", author=BOT_EMAIL)
+    result = _plan_check(shell, base)
+    assert result.returncode == 1
+    assert [line for line in result.stdout.splitlines() if not line.startswith("::error ")] == []
+    assert _errors(result) == [
+        "::error file=plans/x%0D%25%2C%3A%0A%3A%3Awarning%3A%3Ay/notes.txt::"
+        f"plans/x%0D%25,:%0A::warning::y/notes.txt: {OUTSIDE}"
+    ]
+    assert shell.calls()[0][:2] == ["validate", odd_plan]
+    # Shown in a code span that no character of the name can end, on one line.
+    assert "### `plans/a,b:c' ::warning::injected/plan.json`: valid\n" in _comment(shell)
+
+
+def test_a_merge_of_the_base_branch_keeps_the_bots_commit_first(shell: Any) -> None:
+    shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1", "2"])}, "scanner", author=BOT_EMAIL)
+    shell.git("checkout", "-q", "main")
+    base = shell.commit({"README.md": "y\n"}, "main moves on")
+    shell.git("checkout", "-q", "plan-pr")
+    shell.git("merge", "-q", "--no-edit", "main")
+    shell.commit({"plans/p1/plan.json": _plan(["2"])}, "review: drop 1")
+    result = _plan_check(shell, base)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["1", "2"]}
 
 
 def test_the_plan_check_fails_when_validation_fails(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
     fake = shell.root / "bin" / "snapstart-cleaner"
     fake.write_text(fake.read_text(encoding="utf-8") + "sys.exit(1)\n", encoding="utf-8")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base)
+    result = _plan_check(shell, base)
     assert result.returncode == 1
-    comment = (shell.root / "runner-temp" / "comment.md").read_text(encoding="utf-8")
-    assert "**invalid**" in comment
+    assert "**invalid**" in _comment(shell)
 
 
 def test_the_plan_check_fails_closed_when_the_base_commit_is_missing(shell: Any) -> None:
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
-    result = shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA="0" * 40)
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
+    result = _plan_check(shell, "0" * 40)
     assert result.returncode != 0
     assert shell.calls() == []
 
@@ -502,6 +788,47 @@ def test_the_apply_script_reports_the_worst_exit_code_after_trying_every_plan(sh
     result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="false", FAKE_APPLY_EXIT="3")
     assert result.returncode == 3
     assert len(shell.calls()) == 2
+
+
+def test_the_apply_script_hands_every_changed_plan_json_to_apply_even_a_nested_one(shell: Any) -> None:
+    # apply refuses a plan that is not exactly plans/<plan-id>/plan.json and says why on the pull
+    # request: skipping it here would merge it silently.
+    before = shell.commit(
+        {"plans/old/plan.json": _plan(["a"]), "plans/p1/plan.json": _plan(["1"])}, "earlier"
+    )
+    shell.git("rm", "-q", "-r", "plans/old")
+    sha = shell.commit(
+        {
+            "plans/p1/plan.json": _plan(["1", "2"]),
+            "plans/x/y/plan.json": _plan(["3"]),
+            "plans/plan.json": _plan(["4"]),
+            "plans/p2/plan.md": "not a plan.json\n",
+            "cleaner/plan.json": _plan(["5"]),
+        },
+        "a merge that changes much",
+    )
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="false")
+    assert result.returncode == 0, result.stderr
+    assert sorted(call[1] for call in shell.calls()) == [
+        "plans/p1/plan.json",
+        "plans/plan.json",
+        "plans/x/y/plan.json",
+    ]
+
+
+def test_a_plan_path_reaches_apply_exactly_and_cannot_start_a_workflow_command(shell: Any) -> None:
+    before = shell.commit({"README.md": "x\n"}, "earlier")
+    odd = "plans/p 1\n::warning::injected/plan.json"
+    sha = shell.commit({odd: _plan(["1"])}, "a plan folder with a line break in its name")
+    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
+    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="")
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [["apply", odd, "--require-approval", "--dry-run"]]
+    assert result.stdout.splitlines() == [
+        "::group::apply plans/p 1%0A::warning::injected/plan.json",
+        "::endgroup::",
+    ]
 
 
 def test_a_push_without_a_usable_before_commit_compares_with_the_parent(shell: Any) -> None:
