@@ -11,6 +11,19 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from cleaner.aws_names import (
+    QUALIFIED_ARN,
+    AccountId,
+    CodeSha256,
+    FunctionName,
+    FunctionState,
+    QualifiedFunctionArn,
+    Region,
+    Runtime,
+    RuntimePrefix,
+    VersionNumber,
+    shown,
+)
 from cleaner.cost import BILLED_RUNTIME_PREFIXES, SECONDS_PER_MONTH, total_usd
 from cleaner.exit_codes import BadInputError
 from cleaner.jsonlines import line_for, locate_lines
@@ -22,10 +35,7 @@ PLAN_JSON = "plan.json"
 PLAN_MD = "plan.md"
 
 # A plan id names a folder under plans/: keep it to one safe path segment.
-_PLAN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_QUALIFIED_ARN = re.compile(
-    r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<name>[^:]+):(?P<version>\d+)$"
-)
+_PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def _utc(value: datetime) -> datetime:
@@ -42,16 +52,16 @@ class _Strict(BaseModel):
 
 
 class PlanEntry(_Strict):
-    region: str
-    function_name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")  # a Lambda function name
-    version: str = Field(pattern=r"^\d+$")
-    function_arn: str
-    runtime: str | None
+    region: Region
+    function_name: FunctionName
+    version: VersionNumber
+    function_arn: QualifiedFunctionArn  # naming this entry's region, function and version (below)
+    runtime: Runtime | None  # None: a container image has no runtime
     memory_mb: int = Field(ge=128, le=10240)
     last_modified: UtcDatetime
     age_days: int = Field(ge=0)
-    state: str | None
-    code_sha256: str
+    state: FunctionState | None  # None: not looked up, because a cheaper check already kept it
+    code_sha256: CodeSha256
     last_invoked: UtcDatetime | None
     # Invocations (direct + alias-routed) in the lookback window; null when usage was not looked up
     # because a cheaper check already kept the version.
@@ -62,9 +72,9 @@ class PlanEntry(_Strict):
 
     @model_validator(mode="after")
     def _arn_names_this_version(self) -> PlanEntry:
-        match = _QUALIFIED_ARN.match(self.function_arn)
-        if not match:
-            raise ValueError(f"function_arn {self.function_arn!r} is not a qualified Lambda version ARN")
+        match = QUALIFIED_ARN.fullmatch(self.function_arn)
+        if not match:  # checked by its type already; kept so `match` is never None below
+            raise ValueError(f"function_arn {shown(self.function_arn)} is not a qualified Lambda version ARN")
         if (match["region"], match["name"], match["version"]) != (
             self.region,
             self.function_name,
@@ -87,7 +97,9 @@ class PlanEntry(_Strict):
 class Pricing(_Strict):
     cache_price_per_gb_second: float = Field(ge=0, allow_inf_nan=False)
     seconds_per_month: int = SECONDS_PER_MONTH
-    billed_runtimes: list[str] = Field(default_factory=lambda: [f"{p}*" for p in BILLED_RUNTIME_PREFIXES])
+    billed_runtimes: list[RuntimePrefix] = Field(
+        default_factory=lambda: [f"{p}*" for p in BILLED_RUNTIME_PREFIXES]
+    )
 
 
 class Summary(_Strict):
@@ -110,10 +122,10 @@ class EntryConflict(ValueError):
 
 class Plan(_Strict):
     schema_version: Literal[1]
-    plan_id: str = Field(pattern=_PLAN_ID.pattern)
+    plan_id: str = Field(pattern=f"^{_PLAN_ID.pattern}$")
     created_at: UtcDatetime
-    account_id: str = Field(pattern=r"^\d{12}$")
-    regions: list[str]
+    account_id: AccountId
+    regions: list[Region]
     settings: ScanSettings
     pricing: Pricing
     summary: Summary
@@ -129,6 +141,14 @@ class Plan(_Strict):
                 if entry.key in seen:
                     raise EntryConflict(section, index, entry, "listed more than once")
                 seen.add(entry.key)
+                arn_account = entry.function_arn.split(":")[4]
+                if arn_account != self.account_id:
+                    raise EntryConflict(
+                        section,
+                        index,
+                        entry,
+                        f"function_arn is in account {arn_account}, the plan is for {self.account_id}",
+                    )
                 if entry.region not in self.regions:
                     raise EntryConflict(
                         section, index, entry, f"region {entry.region} is not among the plan's regions"
@@ -172,7 +192,7 @@ def default_plan_id(now: datetime) -> str:
 
 
 def validate_plan_id(plan_id: str) -> str:
-    if not _PLAN_ID.match(plan_id):
+    if not _PLAN_ID.fullmatch(plan_id):
         raise BadInputError(f"--plan-id {plan_id!r}: use letters, digits, '.', '_' and '-' only")
     return plan_id
 

@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cleaner.aws_names import FunctionGlob, Region, TagKey
 from cleaner.exit_codes import BadInputError
 
 DEFAULT_PROTECT_TAG = "snapstart-cleaner:keep"
@@ -23,7 +24,6 @@ DEFAULT_CACHE_PRICE_PER_GB_SECOND = 0.0000015046
 
 # GitHub logins: letters, digits and single hyphens; apps end in [bot].
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # CloudWatch keeps hourly datapoints for 455 days: no usage window can reach further back.
 MAX_LOOKBACK_DAYS = 455
 
@@ -37,20 +37,21 @@ class _Strict(BaseModel):
 class FunctionOverride(_Strict):
     """Per-function thresholds, chosen by the first override whose glob matches the function name."""
 
-    functions: str = Field(min_length=1, description="glob over function names")
+    functions: FunctionGlob = Field(description="glob over function names")
     keep_last_n: int | None = Field(default=None, ge=0)
     min_age_days: int | None = Field(default=None, ge=0)
 
 
 class ScanSettings(_Strict):
-    regions: list[str] = Field(default_factory=list)
+    # The same AWS patterns as plan.json's, so a scan never writes a plan its own loader refuses.
+    regions: list[Region] = Field(default_factory=list)
     min_age_days: int = Field(default=14, ge=0, le=3650)
     keep_last_n: int = Field(default=3, ge=0, le=1000)
     # None: the same as min_age_days (at most MAX_LOOKBACK_DAYS).
     lookback_days: int | None = Field(default=None, ge=1, le=MAX_LOOKBACK_DAYS)
-    include: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    protect_tag: str = Field(default=DEFAULT_PROTECT_TAG, min_length=1, max_length=128)
+    include: list[FunctionGlob] = Field(default_factory=list)
+    exclude: list[FunctionGlob] = Field(default_factory=list)
+    protect_tag: TagKey = DEFAULT_PROTECT_TAG
     overrides: list[FunctionOverride] = Field(default_factory=list)
     cache_price_per_gb_second: float = Field(
         default=DEFAULT_CACHE_PRICE_PER_GB_SECOND, ge=0, allow_inf_nan=False
@@ -58,10 +59,7 @@ class ScanSettings(_Strict):
 
     @field_validator("regions")
     @classmethod
-    def _regions_look_like_regions(cls, regions: list[str]) -> list[str]:
-        for region in regions:
-            if not _REGION.match(region):
-                raise ValueError(f"{region!r} is not an AWS region name (e.g. us-east-1)")
+    def _regions_once_each(cls, regions: list[str]) -> list[str]:
         return sorted(set(regions), key=regions.index)
 
     @property
@@ -105,7 +103,7 @@ class GitHubSettings(_Strict):
     @classmethod
     def _logins_look_like_logins(cls, logins: list[str]) -> list[str]:
         for login in logins:
-            if not _LOGIN.match(login):
+            if not _LOGIN.fullmatch(login):  # `match` let "login\n" through: `$` allows a final newline
                 raise ValueError(f"{login!r} is not a GitHub login")
         return logins
 

@@ -103,8 +103,10 @@ own. In-process, the peak includes moto's copy of the whole account (reported, b
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import gc
+import hashlib
 import io
 import json
 import logging
@@ -342,7 +344,9 @@ def seed_account(session: boto3.Session, specs: list[FunctionSpec], progress: Pr
         latest = group["latest"]
         for version, (age, snapstart) in enumerate(zip(spec.ages_days, spec.snapstart, strict=True), 1):
             latest.snapstart_apply_on = "PublishedVersions" if snapstart else "None"
-            latest.code_sha_256 = f"{spec.name}-v{version}-sha256"
+            # Shaped like Lambda's (base64 of a SHA-256 digest): plan files are validated against it.
+            digest = hashlib.sha256(f"{spec.name}-v{version}".encode()).digest()
+            latest.code_sha_256 = base64.b64encode(digest).decode()
             published = copy.copy(latest)
             published.set_version(version)
             published.last_modified = aws_timestamp(NOW - timedelta(days=age))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,9 @@ def plan_entry(function_name: str, number: int, reasons: tuple[Reason, ...]) -> 
         "last_modified": (NOW - timedelta(days=60)).isoformat(),
         "age_days": 60,
         "state": "Active",
-        "code_sha256": f"{function_name}-{number}".ljust(44, "="),
+        "code_sha256": base64.b64encode(
+            hashlib.sha256(f"{function_name}-{number}".encode()).digest()
+        ).decode(),
         "last_invoked": None,
         "invocations_in_window": 0.0,
         "estimated_monthly_cost_usd": 3.8999,

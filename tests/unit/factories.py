@@ -6,6 +6,7 @@ evidence" and plans are reproducible byte for byte.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,8 @@ def arn(name: str, version: int | str | None = None, region: str = REGION) -> st
 
 
 def sha(name: str, version: int) -> str:
-    return hashlib.sha256(f"{name}:{version}".encode()).hexdigest()[:44]
+    """A CodeSha256 as Lambda reports it: base64 of the SHA-256 digest of the code."""
+    return base64.b64encode(hashlib.sha256(f"{name}:{version}".encode()).digest()).decode("ascii")
 
 
 def version(

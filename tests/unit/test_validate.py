@@ -90,7 +90,8 @@ def test_replacing_an_entry_by_another_version_fails() -> None:
 
 # Every field of an entry that is not its identity, with a different value that is still schema-valid.
 FIELD_CHANGES: dict[str, object] = {
-    "function_arn": "arn:aws:lambda:{region}:210987654321:function:{function_name}:{version}",
+    # Another account is a schema error (the plan's account_id): another partition is schema-valid.
+    "function_arn": "arn:aws-cn:lambda:{region}:123456789012:function:{function_name}:{version}",
     "runtime": "java21",
     "memory_mb": 10240,
     "last_modified": (NOW - timedelta(days=400)).isoformat(),
@@ -165,7 +166,6 @@ TOP_LEVEL: dict[str, tuple[Callable[[dict[str, Any]], None], tuple[str, ...]]] =
     "settings-protect-tag": (_set(("settings", "protect_tag"), "other"), ("settings",)),
     "plan-id": (_set(("plan_id",), "other"), ("plan_id",)),
     "created-at": (_set(("created_at",), "2026-12-01T00:00:00Z"), ("created_at",)),
-    "account-id": (_set(("account_id",), "210987654321"), ("account_id",)),
     "regions": (_set(("regions",), ["eu-west-1", "us-east-1"]), ("regions",)),
     "pricing": (_set(("pricing", "cache_price_per_gb_second"), 0.1), ("pricing",)),
     "warnings-cleared": (_set(("warnings",), []), ("warnings",)),
@@ -180,6 +180,18 @@ def test_changing_anything_but_delete_fails_at_its_path(
 ) -> None:
     report = check_removals_only(edited(change), ORIGINAL)
     assert [f.path for f in report.findings] == [path]
+    assert not report.ok
+
+
+def test_moving_the_plan_to_another_account_fails_at_account_id() -> None:
+    # Every entry's ARN names the plan's account (a schema rule), so the move must rewrite them too.
+    def move(doc: dict[str, Any]) -> None:
+        doc["account_id"] = "210987654321"
+        for entry in doc["delete"] + doc["keep"]:
+            entry["function_arn"] = entry["function_arn"].replace(":123456789012:", ":210987654321:")
+
+    report = check_removals_only(edited(move), ORIGINAL)
+    assert ("account_id",) in [f.path for f in report.findings]
     assert not report.ok
 
 
