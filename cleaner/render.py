@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import groupby
@@ -12,17 +14,62 @@ from cleaner.apply_result import ApplyResult, Outcome
 from cleaner.plan import Plan, PlanEntry
 from cleaner.reasons import REASON_DESCRIPTIONS, Reason
 
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# What a value could start or end Markdown inline syntax with (code, emphasis, strikethrough, links and
+# images, table cells, GitHub math, HTML and entities), and the escape itself. `_` between two letters or
+# digits can neither open nor close emphasis (CommonMark's flanking rules): left as is, so snake_case
+# names stay readable in the raw file.
+_INLINE_SYNTAX = re.compile(r"[\\`*~\[\]|$&<>]|(?<![^\W_])_|_(?![^\W_])")
+# Markers that open a block when they start a line (headings, quotes, list items, setext underlines).
+_BLOCK_START = re.compile(r"[#>+=-]|([0-9]{1,9})([.)])")
+# In a code span the closing backtick, the cell's pipe and an escape before it would still act; HTML is
+# literal there for CommonMark, but kept out too, so no renderer that reads HTML first can see a tag.
+_NOT_IN_CODE = frozenset("`|\\<>&")
+
+
+def _one_line(text: str) -> str:
+    """Line breaks (CR, LF, U+2028, NEL ...) and other control characters become spaces, invisible
+    format characters (bidi overrides) a visible U+FFFD; runs of spaces collapse, ends are trimmed."""
+    if not text.isprintable():
+        text = "".join(
+            " "
+            if (category := unicodedata.category(char)) in ("Cc", "Zl", "Zp")
+            else "\N{REPLACEMENT CHARACTER}"
+            if category in ("Cf", "Cs", "Co")
+            else char
+            for char in text
+        )
+    return " ".join(text.split())
+
+
+def _escape_syntax(match: re.Match[str]) -> str:
+    char = match[0]
+    return _HTML.get(char) or "\\" + char
+
 
 def _markdown_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell."""
+    """Any value as literal text on one line of Markdown, in a table cell or a list item: it cannot end
+    the cell, open HTML (or a comment), a code span, emphasis, a link or a block."""
+    text = _INLINE_SYNTAX.sub(_escape_syntax, _one_line("—" if value is None else str(value)))
+    block = _BLOCK_START.match(text)
+    if block is None:
+        return text
+    if block[1] is not None:  # "1." or "1)": escape the punctuation after the number
+        return f"{block[1]}\\{block[2]}{text[block.end() :]}"
+    return "\\" + text
+
+
+def _markdown_code(value: object) -> str:
+    """A value as a code span: as is between backticks when that is safe (the AWS names validated at
+    the plan boundary always are), otherwise as escaped text, so no value can end the span early."""
     text = "—" if value is None else str(value)
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", " ")
+    safe = (
+        text
+        and text == text.strip(" ")
+        and all(char == " " or char.isprintable() for char in text)
+        and not _NOT_IN_CODE.intersection(text)
     )
+    return f"`{text}`" if safe else _markdown_cell(text)
 
 
 def _usd(value: float) -> str:
@@ -43,12 +90,14 @@ def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("cleaner", "templates"),
         undefined=StrictUndefined,
-        autoescape=False,  # Markdown, not HTML: cells are escaped by the `cell` filter
+        # Markdown, not HTML: every interpolated value goes through `cell` (text) or `code` (a code span).
+        autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     environment.filters["cell"] = _markdown_cell
+    environment.filters["code"] = _markdown_code
     environment.filters["usd"] = _usd
     environment.filters["when"] = _when
     environment.filters["last_invoked"] = _last_invoked
