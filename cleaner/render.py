@@ -47,29 +47,44 @@ def _escape_syntax(match: re.Match[str]) -> str:
     return _HTML.get(char) or "\\" + char
 
 
+def _is_code_safe(text: str) -> bool:
+    """Whether `text` between single backticks is a code span that nothing in it can end early."""
+    return (
+        bool(text)
+        and text == text.strip(" ")
+        and all(char == " " or char.isprintable() for char in text)
+        and not _NOT_IN_CODE.intersection(text)
+    )
+
+
+# A code span in a message (our own messages name things that way: "artifact `plan-p1`").
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
 def _markdown_cell(value: object) -> str:
     """Any value as literal text on one line of Markdown, in a table cell or a list item: it cannot end
-    the cell, open HTML (or a comment), a code span, emphasis, a link or a block."""
-    text = _INLINE_SYNTAX.sub(_escape_syntax, _one_line("—" if value is None else str(value)))
-    block = _BLOCK_START.match(text)
+    the cell, open HTML (or a comment), emphasis, a link or a block. A `code span` in it stays one
+    when its content is safe there (see `_markdown_code`); any other backtick is escaped."""
+    text = _one_line("—" if value is None else str(value))
+    pieces, done = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        if _is_code_safe(span[1]):
+            pieces += [_INLINE_SYNTAX.sub(_escape_syntax, text[done : span.start()]), span[0]]
+            done = span.end()
+    escaped = "".join(pieces) + _INLINE_SYNTAX.sub(_escape_syntax, text[done:])
+    block = _BLOCK_START.match(escaped)
     if block is None:
-        return text
+        return escaped
     if block[1] is not None:  # "1." or "1)": escape the punctuation after the number
-        return f"{block[1]}\\{block[2]}{text[block.end() :]}"
-    return "\\" + text
+        return f"{block[1]}\\{block[2]}{escaped[block.end() :]}"
+    return "\\" + escaped
 
 
 def _markdown_code(value: object) -> str:
     """A value as a code span: as is between backticks when that is safe (the AWS names validated at
     the plan boundary always are), otherwise as escaped text, so no value can end the span early."""
     text = "—" if value is None else str(value)
-    safe = (
-        text
-        and text == text.strip(" ")
-        and all(char == " " or char.isprintable() for char in text)
-        and not _NOT_IN_CODE.intersection(text)
-    )
-    return f"`{text}`" if safe else _markdown_cell(text)
+    return f"`{text}`" if _is_code_safe(text) else _markdown_cell(text)
 
 
 def _usd(value: float) -> str:

@@ -28,7 +28,9 @@ HIDE_THE_REST = "x\n\n<!--"  # an HTML comment opened on a line of its own hides
         ("snake_case_name", "snake_case_name"),  # `_` inside a word cannot start emphasis
         ("_lead and trail_", "\\_lead and trail\\_"),
         ("[link](http://x) ![img](y)", "\\[link\\](http://x) !\\[img\\](y)"),
-        ("`code`", "\\`code\\`"),
+        ("artifact `plan-p1` of run 7", "artifact `plan-p1` of run 7"),  # our messages name things so
+        ("`a|b` `<!--` `x\\`", "\\`a\\|b\\` \\`&lt;!--\\` \\`x\\\\\\`"),
+        ("``x`` `y", "\\``x`\\` \\`y"),
         ("a & b <!-- c -->", "a &amp; b &lt;!-- c --&gt;"),
         ("$x^2$", "\\$x^2\\$"),
         ("# heading", "\\# heading"),
@@ -44,7 +46,9 @@ HIDE_THE_REST = "x\n\n<!--"  # an HTML comment opened on a line of its own hides
         "snake-case",
         "underscore-at-word-edges",
         "link-and-image",
-        "backticks",
+        "safe-code-span",
+        "unsafe-code-spans",
+        "stray-backticks",
         "html-comment",
         "math",
         "heading",
@@ -212,6 +216,6 @@ def test_the_apply_result_page_keeps_an_attack_in_its_cell() -> None:
     assert "<!--" not in page
     assert "· plan plans/p1x &lt;!--/plan.json ·" in page
     assert (
-        "| `api` | 2 | us-east-1 | failed | check_incomplete | AccessDenied x &lt;!-- \\| \\`x\\` |"
+        "| `api` | 2 | us-east-1 | failed | check_incomplete | AccessDenied x &lt;!-- \\| `x` |"
         in page.splitlines()
     )
