@@ -61,10 +61,11 @@ def _is_code_safe(text: str) -> bool:
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
-def _markdown_cell(value: object) -> str:
-    """Any value as literal text on one line of Markdown, in a table cell or a list item: it cannot end
+def markdown_text(value: object) -> str:
+    """Any value as literal text on one line of Markdown (the `cell` filter; for any Markdown the
+    program writes, e.g. PR comments), in a table cell or a list item: it cannot end
     the cell, open HTML (or a comment), emphasis, a link or a block. A `code span` in it stays one
-    when its content is safe there (see `_markdown_code`); any other backtick is escaped."""
+    when its content is safe there (see `markdown_code`); any other backtick is escaped."""
     text = _one_line("—" if value is None else str(value))
     pieces, done = [], 0
     for span in _CODE_SPAN.finditer(text):
@@ -80,11 +81,11 @@ def _markdown_cell(value: object) -> str:
     return "\\" + escaped
 
 
-def _markdown_code(value: object) -> str:
+def markdown_code(value: object) -> str:
     """A value as a code span: as is between backticks when that is safe (the AWS names validated at
     the plan boundary always are), otherwise as escaped text, so no value can end the span early."""
     text = "—" if value is None else str(value)
-    return f"`{text}`" if _is_code_safe(text) else _markdown_cell(text)
+    return f"`{text}`" if _is_code_safe(text) else markdown_text(text)
 
 
 def _usd(value: float) -> str:
@@ -111,8 +112,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["cell"] = _markdown_cell
-    environment.filters["code"] = _markdown_code
+    environment.filters["cell"] = markdown_text
+    environment.filters["code"] = markdown_code
     environment.filters["usd"] = _usd
     environment.filters["when"] = _when
     environment.filters["last_invoked"] = _last_invoked

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cleaner.apply_result import ApplyResult, EntryResult, Outcome, count_outcomes
 from cleaner.plan import Plan, parse_plan, plan_json_text
-from cleaner.render import _markdown_cell, _markdown_code, render_apply_markdown, render_plan_markdown
+from cleaner.render import markdown_code, markdown_text, render_apply_markdown, render_plan_markdown
 
 from .factories import NOW, sample_plan
 
@@ -61,7 +61,7 @@ HIDE_THE_REST = "x\n\n<!--"  # an HTML comment opened on a line of its own hides
     ],
 )
 def test_cell_text_is_escaped_into_plain_text_on_one_line(value: str, text: str) -> None:
-    assert _markdown_cell(value) == text
+    assert markdown_text(value) == text
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_cell_text_is_escaped_into_plain_text_on_one_line(value: str, text: str)
 def test_a_code_value_is_a_code_span_only_when_nothing_in_it_can_end_the_span(
     value: str, rendered: str
 ) -> None:
-    assert _markdown_code(value) == rendered
+    assert markdown_code(value) == rendered
 
 
 def _cells(line: str) -> int:

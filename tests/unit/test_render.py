@@ -16,7 +16,7 @@ import pytest
 
 from cleaner.plan import Plan
 from cleaner.reasons import Reason
-from cleaner.render import _markdown_cell, render_plan_markdown
+from cleaner.render import markdown_text, render_plan_markdown
 
 from .factories import entry, sample_plan
 
@@ -50,7 +50,7 @@ def test_render_is_deterministic() -> None:
     ids=["pipe", "backslash-before-pipe", "newline", "html", "none", "number"],
 )
 def test_markdown_cells_are_escaped(value: object, cell: str) -> None:
-    assert _markdown_cell(value) == cell
+    assert markdown_text(value) == cell
 
 
 def _unescaped_pipes(row: str) -> int:
