@@ -10,6 +10,7 @@ from cleaner.exit_codes import BadInputError, CleanerError
 from cleaner.github.approval import Approval, check_approval, comment_on_pr
 from cleaner.github.client import GitHubTarget, open_repository
 from cleaner.github.pull_request_facts import find_merged_pull_request
+from cleaner.render import markdown_text
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -71,13 +72,16 @@ def establish_approval(
 
 
 def refusal_markdown(approval: Approval) -> str:
+    """The refusal as a PR comment. Messages quote names a PR's author chose (file paths, branches,
+    e-mails): each is escaped, so none can break the list or hide the rest of the comment."""
     lines = ["**SnapStart Cleaner:** Apply refused. Nothing was deleted.", ""]
     if approval.requirements:
         lines += [
-            f"- {'passed' if r.ok else '**failed**'} `{r.name}`: {r.message}" for r in approval.requirements
+            f"- {'passed' if r.ok else '**failed**'} `{r.name}`: {markdown_text(r.message)}"
+            for r in approval.requirements
         ]
     else:
-        lines.append(approval.reason)
+        lines.append(markdown_text(approval.reason))
     return "\n".join(lines) + "\n"
 
 
@@ -92,4 +96,6 @@ def report_refusal(message: str, env: Environment, reporter: PullRequestReporter
             env.progress(f"warning: could not find the pull request to report the refusal: {error.message}")
             return
         reporter = PullRequestReporter(repo, found.pr.number if found.pr else None)
-    reporter.comment(f"**SnapStart Cleaner:** Apply refused: {message}\n\nNothing was deleted.\n", env)
+    reporter.comment(
+        f"**SnapStart Cleaner:** Apply refused: {markdown_text(message)}\n\nNothing was deleted.\n", env
+    )

@@ -222,7 +222,7 @@ def test_an_approval_with_the_workflow_token_does_not_count(scene: Scene) -> Non
 
     code, output = scene.apply(scene.fake.merge(scene.number))
 
-    assert_refused(scene, code, output, "github-actions[bot] is a bot")
+    assert_refused(scene, code, output, "github-actions\\[bot\\] is a bot")  # escaped in Markdown
 
 
 def test_an_approval_with_the_bot_accounts_token_does_not_count(scene: Scene) -> None:
@@ -287,3 +287,15 @@ def test_a_limit_refusal_is_said_on_the_pr(scene: Scene) -> None:
     assert scene.versions() == ALL_VERSIONS
     comment = scene.last_comment()
     assert "Apply refused" in comment and "exceed max_deletions_per_apply (2)" in comment
+
+
+def test_a_file_name_chosen_to_hide_the_refusal_is_escaped_in_the_comment(scene: Scene) -> None:
+    scene.fake.review(scene.number, "bob")
+    scene.fake.commit_files(BRANCH, {"docs/x<!--|`.md": "hidden\n"}, user=scene.fake.users["carol"])
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "outside the plan folders")
+    comment = scene.last_comment()
+    assert "<!--" not in comment and "&lt;!--" in comment
+    assert "**failed** `only_plan_files`" in comment and "passed `approvals`" in comment
