@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes.github_server import BOT, FakeGitHub
+from fakes.github_server import BOT, FakeGitHub, User
 from fakes.plans import make_plan, write_plan
 from github.Repository import Repository
 
@@ -68,6 +68,12 @@ def approve(
     return check_approval(repo, target, sha, path, plan, required, bot_logins)
 
 
+def plan_pr_by_hand(fake: FakeGitHub, scanned_dir: Path, opener: str, pusher: User) -> int:
+    """A PR that `opener` opens from a branch where `pusher` committed the scanner's plan."""
+    fake.commit_files(f"{opener}/plan", {PLAN: (scanned_dir / "plan.json").read_text()}, user=pusher)
+    return fake.open_pull(f"{opener}/plan", "main", login=opener)
+
+
 def edited_plan_text(scanned_dir: Path, keep_versions: int) -> str:
     """The scanner's plan with only the first `keep_versions` deletions left (a reviewer's removal)."""
     plan = parse_plan((scanned_dir / "plan.json").read_text(), "plan.json")
@@ -119,9 +125,7 @@ def test_the_pr_authors_own_approval_does_not_count(
     repo: Repository, target: GitHubTarget, fake_github: FakeGitHub, scanned_dir: Path
 ) -> None:
     fake_github.upload_plan_artifact(scanned_dir)
-    alice = fake_github.add_user("alice")
-    fake_github.commit_files("alice/plan", {PLAN: (scanned_dir / "plan.json").read_text()}, user=alice)
-    number = fake_github.open_pull("alice/plan", "main", login="alice")
+    number = plan_pr_by_hand(fake_github, scanned_dir, "alice", fake_github.add_user("alice"))
     fake_github.review(number, "alice")
 
     approval = approve(repo, target, fake_github, fake_github.merge(number))
@@ -418,8 +422,7 @@ def test_a_hand_written_plan_without_a_scan_artifact_is_refused(
     repo: Repository, target: GitHubTarget, fake_github: FakeGitHub, scanned_dir: Path
 ) -> None:
     fake_github.add_user("bob")
-    fake_github.commit_files("carol/plan", {PLAN: (scanned_dir / "plan.json").read_text()}, user=BOT)
-    number = fake_github.open_pull("carol/plan", "main", login="carol")
+    number = plan_pr_by_hand(fake_github, scanned_dir, "carol", BOT)
     fake_github.review(number, "bob")
 
     approval = approve(repo, target, fake_github, fake_github.merge(number))
@@ -448,8 +451,7 @@ def test_a_plan_from_an_artifact_not_made_by_the_scan_workflow_on_the_default_br
 ) -> None:
     fake_github.upload_plan_artifact(scanned_dir, **run)
     fake_github.add_user("bob")
-    fake_github.commit_files("carol/plan", {PLAN: (scanned_dir / "plan.json").read_text()}, user=BOT)
-    number = fake_github.open_pull("carol/plan", "main", login="carol")
+    number = plan_pr_by_hand(fake_github, scanned_dir, "carol", BOT)
     fake_github.review(number, "bob")
 
     approval = approve(repo, target, fake_github, fake_github.merge(number))
