@@ -148,7 +148,8 @@ def test_a_killed_apply_leaves_a_journal_line_for_every_deletion_and_a_rerun_fin
     assert deleted <= gone, f"{ctx}: a deleted line for a version still there: {sorted(deleted - gone)[:5]}"
     # Only the calls in flight at the kill may lack their outcome line.
     assert len(gone - deleted) <= MAX_IN_FLIGHT, f"{ctx}: {len(gone - deleted)} gone without a deleted line"
-    assert 0 < len(gone) < len(scenario.planned), f"{ctx}: the kill did not land mid-run ({len(gone)} gone)"
+    # The kill landed mid-run (a kill right after the first attempt line may precede its deletion).
+    assert attempted and len(gone) < len(scenario.planned), f"{ctx}: {len(gone)} gone at the kill"
 
     rerun = scenario.start_apply()
     assert rerun.wait(timeout=120) == 0, f"{ctx}: {scenario.output()}"
