@@ -4,6 +4,10 @@ Re-verification is batched like the scan: one version listing and one alias list
 event-source-mapping and one tag listing per region, CloudWatch in 500-series batches, and GetPolicy
 last, only for entries everything else would still delete. Deletions share the control-plane limiter.
 One entry's failure never stops the others.
+
+Each deletion is announced to the journal before its call and each outcome reported once known (the
+journal makes both durable before returning). A stop request (a signal) or a journal that cannot be
+written stops new deletions: every entry not yet started ends `not_attempted`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from cleaner.apply_result import EntryResult, Outcome
 from cleaner.aws.concurrency import ProgressTicker, run_concurrently
@@ -21,6 +25,7 @@ from cleaner.aws.lambda_inventory import RegionInventory, protected_function_arn
 from cleaner.aws.metrics import MetricsReader
 from cleaner.aws.session import AwsContext
 from cleaner.aws.usage_probe import UsageTarget, gather_usage
+from cleaner.cancellation import StopRequest
 from cleaner.inventory import Alias, Evidence, Function, VersionKey
 from cleaner.plan import Plan, PlanEntry
 from cleaner.policy import still_candidate
@@ -34,6 +39,26 @@ R = TypeVar("R")
 # AWS refuses these deletions itself; that is a safe outcome, reported with AWS's message.
 AWS_REFUSED = "aws_refused"
 _REFUSAL_CODES = frozenset({"ResourceConflictException"})
+JOURNAL_WRITE_FAILED = "journal_write_failed"
+
+
+class Journal(Protocol):
+    """Where the applier records as it goes. Both calls return only once the record is durable, and
+    raise OSError when it cannot be made so."""
+
+    def attempt(self, entry: PlanEntry) -> None: ...
+
+    def outcome(self, result: EntryResult) -> None: ...
+
+
+class NoJournal:
+    """For callers that keep no journal (benchmarks, tests of the checks)."""
+
+    def attempt(self, entry: PlanEntry) -> None:
+        pass
+
+    def outcome(self, result: EntryResult) -> None:
+        pass
 
 
 @dataclass
@@ -52,8 +77,21 @@ class Applier:
     now: datetime
     dry_run: bool
     progress: Progress
+    journal: Journal = field(default_factory=NoJournal)
+    stop: StopRequest = field(default_factory=StopRequest)
     verify_seconds: float = 0.0
     delete_seconds: float = 0.0
+    # Set (once, by whichever worker saw it first) when the journal could not be written.
+    journal_error: str | None = None
+
+    @property
+    def stopped_by(self) -> str | None:
+        """Why entries may have been left unattempted: the stop request's reason, or the journal."""
+        if self.stop.reason is not None:
+            return self.stop.reason
+        if self.journal_error is not None:
+            return f"the apply journal could not be written ({self.journal_error})"
+        return None
 
     def run(self) -> list[EntryResult]:
         started = time.monotonic()
@@ -61,11 +99,15 @@ class Applier:
         pending: list[_Pending] = []
         for region in sorted({entry.region for entry in self.plan.delete}):
             entries = [entry for entry in self.plan.delete if entry.region == region]
+            if self._stopping():
+                for entry in entries:
+                    results[entry.key] = self._record(self._not_attempted(entry))
+                continue
             decided, undecided = self._verify_region(region, entries)
             pending += undecided
             for entry, verdict in decided:
-                results[entry.key] = _result(
-                    entry, verdict.outcome or Outcome.FAILED, verdict.reasons, verdict.message
+                results[entry.key] = self._record(
+                    _result(entry, verdict.outcome or Outcome.FAILED, verdict.reasons, verdict.message)
                 )
         self.verify_seconds = time.monotonic() - started
         self.progress(
@@ -76,11 +118,13 @@ class Applier:
         # entry: the two quota buckets are used in parallel, and each deletion follows its checks at once.
         started = time.monotonic()
         ticker = ProgressTicker("entries checked and deleted", len(pending), self.progress)
-        outcomes = run_concurrently(self._finish, pending, self.aws.performance.max_workers, ticker)
+        outcomes = run_concurrently(
+            self._finish_and_record, pending, self.aws.performance.max_workers, ticker
+        )
         for item, outcome in zip(pending, outcomes, strict=True):
-            # _finish reports AWS errors itself; anything else reaching here is still per entry.
+            # _finish_and_record turns AWS errors into results itself; this is the last safety net.
             results[item.entry.key] = (
-                _result(item.entry, Outcome.FAILED, ("delete_failed",), str(outcome))
+                self._record(_result(item.entry, Outcome.FAILED, ("delete_failed",), str(outcome)))
                 if isinstance(outcome, BaseException)
                 else outcome
             )
@@ -179,9 +223,44 @@ class Applier:
     def lookback_days(self) -> int:
         return max(s.effective_lookback_days for s in self.settings)
 
+    # --- recording and stopping --------------------------------------------------------------------------
+
+    def _stopping(self) -> bool:
+        return self.stop.is_set() or self.journal_error is not None
+
+    def _not_attempted(self, entry: PlanEntry) -> EntryResult:
+        return _result(
+            entry, Outcome.NOT_ATTEMPTED, (), f"apply stopped before this entry: {self.stopped_by}"
+        )
+
+    def _record(self, result: EntryResult) -> EntryResult:
+        """Journal an outcome; a journal that cannot be written stops every later deletion (a deletion
+        that could not be recorded must not be followed by more)."""
+        try:
+            self.journal.outcome(result)
+        except OSError as error:
+            self._journal_failed(error)
+        return result
+
+    def _journal_failed(self, error: OSError) -> None:
+        if self.journal_error is None:
+            self.journal_error = error.strerror or str(error)
+            self.progress(f"the apply journal cannot be written ({self.journal_error}): no new deletion")
+
+    def _finish_and_record(self, item: _Pending) -> EntryResult:
+        """One entry from its last check to its journaled outcome, all in one worker, so the outcome is
+        durable before this worker starts another deletion."""
+        try:
+            result = self._finish(item)
+        except AWS_ERRORS as error:
+            result = _result(item.entry, Outcome.FAILED, ("delete_failed",), str(error))
+        return self._record(result)
+
     def _finish(self, item: _Pending) -> EntryResult:
         """GetPolicy last (own 15-rps quota), only where everything else would still delete; then the
         final verdict and, unless this is a dry run, the deletion."""
+        if self._stopping():
+            return self._not_attempted(item.entry)
         if self._still_qualifies(item):
             try:
                 statements = item.inventory.own_policy_statements(
@@ -208,6 +287,16 @@ class Applier:
     # --- deletion ------------------------------------------------------------------------------------
 
     def _delete(self, entry: PlanEntry, inventory: RegionInventory) -> EntryResult:
+        # Checked again: a stop may have come while this entry's GetPolicy was in flight.
+        if self._stopping():
+            return self._not_attempted(entry)
+        try:
+            self.journal.attempt(entry)
+        except OSError as error:
+            self._journal_failed(error)
+            return _result(
+                entry, Outcome.FAILED, (JOURNAL_WRITE_FAILED,), f"not deleted: {self.journal_error}"
+            )
         started = time.monotonic()
         try:
             inventory.delete_version(entry.function_name, entry.version)

@@ -18,6 +18,9 @@ class Outcome(StrEnum):
     ALREADY_DELETED = "already_deleted"  # gone before we got there: success, so re-runs are idempotent
     SKIPPED = "skipped"  # drifted since the scan: no longer qualifies (reported, not an error)
     FAILED = "failed"  # the deletion failed, or a re-verification check could not be completed
+    # apply was stopped (SIGINT/SIGTERM, or a journal it could not write) before this entry's deletion
+    # started: nothing was done to it; a re-run of the plan picks it up.
+    NOT_ATTEMPTED = "not_attempted"
 
 
 class EntryResult(BaseModel):
@@ -47,6 +50,7 @@ class ApplyResult(BaseModel):
     started_at: UtcDatetime
     finished_at: UtcDatetime
     approval: str | None = None  # how the approval was established, with --require-approval
+    stopped: str | None = None  # why apply stopped early (e.g. SIGTERM), when it did
     entries: list[EntryResult]
     counts: dict[Outcome, int] = Field(default_factory=dict)
     verify_seconds: float = 0.0
@@ -55,7 +59,7 @@ class ApplyResult(BaseModel):
 
     @property
     def failed(self) -> bool:
-        return any(entry.outcome is Outcome.FAILED for entry in self.entries)
+        return any(entry.outcome in (Outcome.FAILED, Outcome.NOT_ATTEMPTED) for entry in self.entries)
 
 
 def count_outcomes(entries: list[EntryResult]) -> dict[Outcome, int]:

@@ -116,6 +116,12 @@ class Performance(_Strict):
     get_metric_data_tps: float = Field(default=25.0, gt=0, le=50)
     max_workers: int = Field(default=8, ge=1, le=64)
     max_attempts: int = Field(default=10, ge=1, le=20)
+    # Every wait on AWS is bounded, so a hung endpoint ends as a failed check or deletion, never as a
+    # job that runs until its timeout. An HTTP attempt gives up after connect + read timeout; no retry
+    # starts once a call has spent `retry_budget_seconds` (throttling back-off included).
+    connect_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    read_timeout_seconds: float = Field(default=30.0, gt=0, le=900)
+    retry_budget_seconds: float = Field(default=120.0, ge=0, le=3600)
 
 
 class Settings(_Strict):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -50,6 +52,8 @@ class AwsContext:
             # `total_max_attempts` counts the first request too (botocore's `max_attempts` key counts
             # retries only, one more than the setting says).
             retries={"mode": "standard", "total_max_attempts": self.performance.max_attempts},
+            connect_timeout=self.performance.connect_timeout_seconds,
+            read_timeout=self.performance.read_timeout_seconds,
             max_pool_connections=self.performance.max_workers + 4,
             user_agent_extra=f"snapstart-cleaner/{__version__}",
         )
@@ -62,6 +66,7 @@ class AwsContext:
             if client is None:
                 client = self.session.client(service, region_name=region, config=self._config)  # type: ignore[call-overload]
                 attach(client, region, self.limiter, self.recorder)
+                limit_retries(client, self.performance.retry_budget_seconds)
                 self._clients[(service, region)] = client
             return client
 
@@ -74,3 +79,25 @@ class AwsContext:
             return str(self.client("sts", region).get_caller_identity()["Account"])
         except AWS_ERRORS as error:
             raise AccessError(describe(error, "sts:GetCallerIdentity")) from error
+
+
+_CALL_STARTED = "snapstart_cleaner_call_started"
+
+
+def limit_retries(client: Any, budget_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    """No retry of a call starts once the call has run for `budget_seconds`: the error of its last
+    attempt is raised instead. botocore bounds retries by count only, and ten attempts at a hung
+    endpoint are ten read timeouts plus back-off."""
+    service_id = client.meta.service_model.service_id.hyphenize()
+
+    def on_before_call(context: dict[str, Any], **_: Any) -> None:
+        context[_CALL_STARTED] = clock()
+
+    def on_needs_retry(request_dict: dict[str, Any], **_: Any) -> bool | None:
+        started = request_dict.get("context", {}).get(_CALL_STARTED)
+        if started is not None and clock() - started >= budget_seconds:
+            return False  # botocore takes the first answer that is not None: False means "do not retry"
+        return None  # no opinion: the retry handler decides
+
+    client.meta.events.register(f"before-call.{service_id}", on_before_call)
+    client.meta.events.register_first(f"needs-retry.{service_id}", on_needs_retry)

@@ -8,8 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from cleaner.applier import Applier
+from cleaner.apply_journal import JOURNAL_FILE, JournalFile, JournalHeader, new_run_id, plan_sha256
 from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, Outcome, count_outcomes
 from cleaner.aws.session import AwsContext
+from cleaner.cancellation import stop_on_signals
 from cleaner.cli import Environment
 from cleaner.commands.writable import check_appendable_file, check_writable_folder
 from cleaner.exit_codes import BadInputError, ExitCode
@@ -78,6 +80,19 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
                 f"{plan_path}: the plan is for account {plan.account_id},"
                 f" the credentials are for {account_id}"
             )
+        started_at = env.clock()
+        journal = JournalFile.open(
+            output_dir / JOURNAL_FILE,
+            JournalHeader(
+                run_id=new_run_id(),
+                plan_id=plan.plan_id,
+                plan_sha256=plan_sha256(plan_path),
+                account_id=account_id,
+                started_at=started_at,
+                dry_run=args.dry_run,
+            ),
+            env.clock,
+        )
     except BadInputError as error:
         # Bad input under --require-approval is a refusal too: say it on the merged PR.
         if args.require_approval:
@@ -86,44 +101,48 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
             report_refusal(error.message, env, reporter)
         raise
 
-    started_at = env.clock()
-    repository_settings = settings.scan.model_copy(update={"regions": plan.regions})
-    applier = Applier(
-        aws=aws,
-        plan=plan,
-        settings=[plan.settings, repository_settings],
-        now=started_at,
-        dry_run=args.dry_run,
-        progress=env.progress,
-    )
-    entries = applier.run()
-    deleted = sum(e.outcome is Outcome.DELETED for e in entries)
-    rate = round(deleted / applier.delete_seconds, 2) if deleted and applier.delete_seconds else None
-    result = ApplyResult(
-        plan_id=plan.plan_id,
-        plan_path=_display_path(plan_path, env),
-        account_id=account_id,
-        dry_run=args.dry_run,
-        started_at=started_at,
-        finished_at=env.clock(),
-        approval=approval_text,
-        entries=entries,
-        counts=count_outcomes(entries),
-        verify_seconds=round(applier.verify_seconds, 3),
-        delete_seconds=round(applier.delete_seconds, 3),
-        deletions_per_second=rate,
-    )
-    markdown = render_apply_markdown(result)
-    write_text_atomically(output_dir / RESULT_JSON, result.model_dump_json(indent=2) + "\n")
-    write_text_atomically(output_dir / RESULT_MD, markdown)
-    summary_file = env.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        with Path(summary_file).open("a", encoding="utf-8") as summary:
-            summary.write(markdown + "\n")
-    if reporter is not None:
-        reporter.comment(markdown, env)
-    print_outcome(result, output_dir, env)
-    return ExitCode.FAILURES if result.failed else ExitCode.OK
+    # From the first check to the PR comment: a signal stops new deletions, never the reporting.
+    with journal, stop_on_signals(env.progress) as stop:
+        repository_settings = settings.scan.model_copy(update={"regions": plan.regions})
+        applier = Applier(
+            aws=aws,
+            plan=plan,
+            settings=[plan.settings, repository_settings],
+            now=started_at,
+            dry_run=args.dry_run,
+            progress=env.progress,
+            journal=journal,
+            stop=stop,
+        )
+        entries = applier.run()
+        deleted = sum(e.outcome is Outcome.DELETED for e in entries)
+        rate = round(deleted / applier.delete_seconds, 2) if deleted and applier.delete_seconds else None
+        result = ApplyResult(
+            plan_id=plan.plan_id,
+            plan_path=_display_path(plan_path, env),
+            account_id=account_id,
+            dry_run=args.dry_run,
+            started_at=started_at,
+            finished_at=env.clock(),
+            approval=approval_text,
+            stopped=applier.stopped_by,
+            entries=entries,
+            counts=count_outcomes(entries),
+            verify_seconds=round(applier.verify_seconds, 3),
+            delete_seconds=round(applier.delete_seconds, 3),
+            deletions_per_second=rate,
+        )
+        markdown = render_apply_markdown(result)
+        write_text_atomically(output_dir / RESULT_JSON, result.model_dump_json(indent=2) + "\n")
+        write_text_atomically(output_dir / RESULT_MD, markdown)
+        summary_file = env.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            with Path(summary_file).open("a", encoding="utf-8") as summary:
+                summary.write(markdown + "\n")
+        if reporter is not None:
+            reporter.comment(markdown, env)
+        print_outcome(result, output_dir, env)
+        return ExitCode.FAILURES if result.failed else ExitCode.OK
 
 
 def _display_path(path: Path, env: Environment) -> str:
@@ -142,3 +161,4 @@ def print_outcome(result: ApplyResult, output_dir: Path, env: Environment) -> No
         env.print(f"  {entry.outcome.value:<16} {entry.label}{why}{detail}")
     env.print(f"  {output_dir / RESULT_JSON}")
     env.print(f"  {output_dir / RESULT_MD}")
+    env.print(f"  {output_dir / JOURNAL_FILE}")

@@ -59,7 +59,11 @@ def test_apply_creates_a_missing_output_folder_and_leaves_no_probe_behind(loop: 
     code, output = loop.run("apply", str(loop.plan_path), "--output", "results/p1")
 
     assert code == ExitCode.OK, output
-    assert sorted(p.name for p in output_dir.iterdir()) == ["apply-result.json", "apply-result.md"]
+    assert sorted(p.name for p in output_dir.iterdir()) == [
+        "apply-journal.jsonl",
+        "apply-result.json",
+        "apply-result.md",
+    ]
     assert loop.versions() == ["4", "5", "6"]
 
 
