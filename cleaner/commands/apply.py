@@ -7,6 +7,7 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
+from cleaner.accounts import repository_scan_settings
 from cleaner.applier import Applier
 from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, Outcome, count_outcomes
 from cleaner.aws.session import AwsContext
@@ -87,7 +88,9 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
         raise
 
     started_at = env.clock()
-    repository_settings = settings.scan.model_copy(update={"regions": plan.regions})
+    repository_settings = repository_scan_settings(
+        settings.scan, settings.accounts, plan.account_id, plan.regions
+    )
     applier = Applier(
         aws=aws,
         plan=plan,
