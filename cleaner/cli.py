@@ -245,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
         " each role trusts exactly its workflow file on BRANCH; set the repository first) or default"
         " (GitHub's own: the apply role trusts the environment, and its branch rule protects it)",
     )
+    iam.add_argument(
+        "--stackset",
+        action="store_true",
+        help="for a service-managed StackSet: fixed role names, OIDC provider per account by parameter",
+    )
     iam.set_defaults(handler=cmd_iam_template)
     return parser
 
