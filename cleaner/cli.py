@@ -114,7 +114,18 @@ def cmd_apply(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_open_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.open_pr import run_open_pr
 
-    return run_open_pr(_resolve(env, args.plan_dir), repository_settings(args, env), args.format, env)
+    plan_dirs = [_resolve(env, p) for p in args.plan_dir]
+    settings = repository_settings(args, env)
+    return run_open_pr(plan_dirs, settings, args.format, env, failed=args.failed_account)
+
+
+def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.targets import run_targets
+
+    plans = [_resolve(env, p) for p in args.plans] if args.plans is not None else None
+    settings = repository_settings(args, env).with_overrides(regions=args.region or None)
+    regions = settings.scan.regions if args.region else []
+    return run_targets(settings, plans, regions, args.format, env)
 
 
 def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
@@ -151,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scan", parents=[common], help="scan AWS and write plans/<plan-id>/plan.json + plan.md"
     )
     _add_scan_options(scan)
+    scan.add_argument("--account-id", metavar="ID", help="scan this account of [[tool.cleaner.accounts]]")
     scan.set_defaults(handler=cmd_scan)
 
     render = commands.add_parser(
@@ -170,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     open_pr = commands.add_parser(
         "open-pr", parents=[common], help="open or update the plan pull request (GitHub REST API)"
     )
-    open_pr.add_argument("plan_dir", metavar="PLAN_DIR", help="the plan's folder (plans/<plan-id>)")
+    open_pr.add_argument("plan_dir", nargs="+", metavar="PLAN_DIR", help="plan folders (one per account)")
+    open_pr.add_argument(
+        "--failed-account", action="append", default=[], metavar="ID=MESSAGE", help="an account not scanned"
+    )
     open_pr.add_argument("--format", choices=("text", "json"), default="text")
     open_pr.set_defaults(handler=cmd_open_pr)
 
@@ -189,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--max-deletions", type=int, metavar="N", help="refuse larger plans (500)")
     apply.add_argument("--required-approvals", type=int, metavar="N", help="approving reviews needed (1)")
     apply.set_defaults(handler=cmd_apply)
+
+    targets = commands.add_parser(
+        "targets", parents=[common], help="the scan (or apply) work list from [[tool.cleaner.accounts]]"
+    )
+    targets.add_argument("--plans", nargs="+", metavar="PLAN_JSON", help="apply: one entry per plan")
+    targets.add_argument("--region", action="append", metavar="R", help="scan these regions in every account")
+    targets.add_argument("--format", choices=("github-matrix", "json", "text"), default="github-matrix")
+    targets.set_defaults(handler=cmd_targets)
 
     demo = commands.add_parser(
         "demo", parents=[common], help="the whole loop on a simulated AWS account (no AWS needed)"
@@ -221,6 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the repository's OIDC subject template: job-workflow-ref (repo, context, job_workflow_ref:"
         " each role trusts exactly its workflow file on BRANCH; set the repository first) or default"
         " (GitHub's own: the apply role trusts the environment, and its branch rule protects it)",
+    )
+    iam.add_argument(
+        "--stackset",
+        action="store_true",
+        help="for a service-managed StackSet: fixed role names, OIDC provider per account by parameter",
     )
     iam.set_defaults(handler=cmd_iam_template)
     return parser

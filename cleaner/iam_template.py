@@ -118,6 +118,11 @@ _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}(?<![/.])$"
 _PROVIDER_ARN = re.compile(rf"^arn:aws[a-z-]*:iam::\d{{12}}:oidc-provider/{re.escape(GITHUB_OIDC_HOST)}$")
 
 
+# With --stackset: fixed role names, so each account's roles are arn:aws:iam::<id>:role/<name>.
+STACKSET_ROLE_NAMES = {"scan": "snapstart-cleaner-scan", "apply": "snapstart-cleaner-apply"}
+STACKSET_PROVIDER_PARAMETER = "CreateOidcProvider"
+
+
 @dataclass(frozen=True)
 class TemplateOptions:
     github_repo: str
@@ -127,12 +132,21 @@ class TemplateOptions:
     environment: str = DEFAULT_ENVIRONMENT
     default_branch: str = DEFAULT_BRANCH
     oidc_subject: str = DEFAULT_SUBJECT
+    # A CloudFormation StackSet (service-managed, deployed to an OU): the same role names in every
+    # account (so [[tool.cleaner.accounts]] can name them), the OIDC provider created or reused per
+    # account through the CreateOidcProvider parameter.
+    stackset: bool = False
 
     def validated(self) -> TemplateOptions:
         """Self, or BadInputError naming the flag: every value ends up inside an IAM condition or ARN,
         where a wildcard or a typo would silently widen or break the trust."""
         if not _REPOSITORY.match(self.github_repo):
             raise BadInputError(f"--github-repo {self.github_repo!r}: expected OWNER/NAME, e.g. acme/infra")
+        if self.stackset and (self.create_oidc_provider or self.oidc_provider_arn):
+            raise BadInputError(
+                "--stackset: the OIDC provider is the template's CreateOidcProvider parameter (true or"
+                " false per account), not --create-oidc-provider or --oidc-provider-arn"
+            )
         if self.create_oidc_provider and self.oidc_provider_arn:
             raise BadInputError("--create-oidc-provider and --oidc-provider-arn exclude each other")
         if self.oidc_provider_arn is not None and not _PROVIDER_ARN.match(self.oidc_provider_arn):
@@ -306,17 +320,39 @@ def _apply_description(options: TemplateOptions) -> str:
 def build_template(options: TemplateOptions) -> dict[str, Any]:
     """The CloudFormation template (a JSON-ready dict) for `options` (validate them first)."""
     resources: dict[str, Any] = {}
-    if options.create_oidc_provider:
+    extra: dict[str, Any] = {}
+    own_provider = _sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{GITHUB_OIDC_HOST}")
+    if options.stackset:
+        # One template for every account of the OU: an account that already has GitHub's provider
+        # (one per URL and account) reuses it, the others create it (a parameter override per account).
+        extra["Parameters"] = {
+            STACKSET_PROVIDER_PARAMETER: {
+                "Type": "String",
+                "AllowedValues": ["true", "false"],
+                "Default": "false",
+                "Description": "true: create the GitHub OIDC provider in this account; false: reuse its own",
+            }
+        }
+        extra["Conditions"] = {
+            "CreateProvider": {"Fn::Equals": [{"Ref": STACKSET_PROVIDER_PARAMETER}, "true"]}
+        }
+        resources["GitHubOidcProvider"] = {
+            "Type": "AWS::IAM::OIDCProvider",
+            "Condition": "CreateProvider",
+            "Properties": {"Url": GITHUB_OIDC_URL, "ClientIdList": [STS_AUDIENCE]},
+        }
+        provider: Any = {"Fn::If": ["CreateProvider", {"Ref": "GitHubOidcProvider"}, own_provider]}
+    elif options.create_oidc_provider:
         resources["GitHubOidcProvider"] = {
             "Type": "AWS::IAM::OIDCProvider",
             "Properties": {"Url": GITHUB_OIDC_URL, "ClientIdList": [STS_AUDIENCE]},
         }
-        provider: Any = {"Ref": "GitHubOidcProvider"}
+        provider = {"Ref": "GitHubOidcProvider"}
     elif options.oidc_provider_arn:
         provider = options.oidc_provider_arn
     else:
         # An account has at most one provider per URL, and its ARN is fixed by the URL.
-        provider = _sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{GITHUB_OIDC_HOST}")
+        provider = own_provider
 
     resources["ScanRole"] = {
         "Type": "AWS::IAM::Role",
@@ -338,6 +374,9 @@ def build_template(options: TemplateOptions) -> dict[str, Any]:
             "Policies": [_permissions("Apply", APPLY_OPERATIONS, options.function_prefix)],
         },
     }
+    if options.stackset:
+        resources["ScanRole"]["Properties"]["RoleName"] = STACKSET_ROLE_NAMES["scan"]
+        resources["ApplyRole"]["Properties"]["RoleName"] = STACKSET_ROLE_NAMES["apply"]
     outputs: dict[str, Any] = {
         "ScanRoleArn": {
             "Description": "Repository variable SNAPSTART_SCAN_ROLE_ARN",
@@ -356,14 +395,17 @@ def build_template(options: TemplateOptions) -> dict[str, Any]:
             ),
             "Value": json.dumps(subject_customisation(), separators=(",", ":")),
         }
-    if options.create_oidc_provider:
+    if options.create_oidc_provider or options.stackset:
         outputs["GitHubOidcProviderArn"] = {
             "Description": "The GitHub Actions OIDC identity provider",
             "Value": {"Ref": "GitHubOidcProvider"},
         }
+        if options.stackset:
+            outputs["GitHubOidcProviderArn"]["Condition"] = "CreateProvider"
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"SnapStart Cleaner: GitHub OIDC roles for {options.github_repo} (scan and apply)",
+        **extra,
         "Resources": resources,
         "Outputs": outputs,
     }

@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cleaner.accounts import Account, check_unique_ids
 from cleaner.aws_names import FunctionGlob, Region, TagKey
 from cleaner.exit_codes import BadInputError
 
@@ -130,12 +131,23 @@ class Settings(_Strict):
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     performance: Performance = Field(default_factory=Performance)
     plans_dir: str = "plans"
+    # [[tool.cleaner.accounts]]: none means one account, the one the workflow's credentials are for.
+    accounts: list[Account] = Field(default_factory=list)
+
+    _unique_accounts = field_validator("accounts")(check_unique_ids)
 
     @model_validator(mode="before")
     @classmethod
     def _from_flat_table(cls, data: Any) -> Any:
         """`[tool.cleaner]` is one flat table (plus `overrides`); sort its keys into the sections."""
-        if not isinstance(data, dict) or set(data) <= {"scan", "apply", "github", "performance", "plans_dir"}:
+        if not isinstance(data, dict) or set(data) <= {
+            "scan",
+            "apply",
+            "github",
+            "performance",
+            "plans_dir",
+            "accounts",
+        }:
             return data
         sections: dict[str, dict[str, Any]] = {"scan": {}, "apply": {}, "github": {}, "performance": {}}
         owners = {
@@ -150,7 +162,7 @@ class Settings(_Strict):
         }
         flat: dict[str, Any] = {}
         for key, value in data.items():
-            if key == "plans_dir":
+            if key in ("plans_dir", "accounts"):
                 flat[key] = value
             elif key in owners:
                 sections[owners[key]][key] = value
@@ -179,8 +191,9 @@ class Settings(_Strict):
 def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
     parts = []
     for detail in error.errors():
-        loc = [str(p) for p in detail["loc"] if p not in ("scan", "apply", "github", "performance")]
-        name = ".".join(loc) if loc else "(top level)"
+        loc = [p for p in detail["loc"] if p not in ("scan", "apply", "github", "performance")]
+        # accounts[1].scan_role_arn: an index reads as one, as in the TOML array it points into.
+        name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
         if prefix == "--":
             name = "--" + name.replace("_", "-")
         parts.append(f"{name}: {detail['msg']}")

@@ -187,6 +187,8 @@ def test_every_variant_of_the_template_passes_cfn_lint(tmp_path: Path) -> None:
         "default.json": [],
         "created-provider.json": ["--create-oidc-provider", "--function-prefix", "payments-"],
         "default-subject.json": ["--oidc-subject", "default", "--function-prefix", "payments-"],
+        "stackset.json": ["--stackset"],
+        "stackset-default-subject.json": ["--stackset", "--oidc-subject", "default"],
         "given-provider.json": [
             "--oidc-provider-arn",
             f"arn:aws:iam::{DEMO_ACCOUNT_ID}:oidc-provider/{GITHUB_OIDC_HOST}",
@@ -348,3 +350,44 @@ def test_a_recorded_apply_run_calls_exactly_the_operations_the_apply_role_allows
         f"apply sent {sorted(recorded - APPLY_OPERATIONS)} not declared, never sent"
         f" {sorted(APPLY_OPERATIONS - recorded)}: update APPLY_OPERATIONS in cleaner/iam_template.py"
     )
+
+
+# --- StackSet ------------------------------------------------------------------------------------------
+
+
+def test_the_stackset_variant_creates_or_reuses_the_provider_per_account_by_parameter() -> None:
+    from cleaner.accounts import ROLE_ARN
+
+    template = template_from_cli("--stackset")
+    assert template["Parameters"]["CreateOidcProvider"]["AllowedValues"] == ["true", "false"]
+    assert template["Conditions"] == {
+        "CreateProvider": {"Fn::Equals": [{"Ref": "CreateOidcProvider"}, "true"]}
+    }
+    provider = template["Resources"]["GitHubOidcProvider"]
+    assert provider["Condition"] == "CreateProvider"
+    for name in ("ScanRole", "ApplyRole"):
+        role = template["Resources"][name]["Properties"]
+        principal = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Federated"]
+        assert principal["Fn::If"][:2] == ["CreateProvider", {"Ref": "GitHubOidcProvider"}]
+        assert principal["Fn::If"][2]["Fn::Sub"].endswith(
+            ":oidc-provider/token.actions.githubusercontent.com"
+        )
+    # The same names in every account, so [[tool.cleaner.accounts]] can name each account's roles.
+    names = [template["Resources"][r]["Properties"]["RoleName"] for r in ("ScanRole", "ApplyRole")]
+    assert names == ["snapstart-cleaner-scan", "snapstart-cleaner-apply"]
+    assert all(ROLE_ARN.fullmatch(f"arn:aws:iam::111111111111:role/{name}") for name in names)
+    assert template["Outputs"]["GitHubOidcProviderArn"]["Condition"] == "CreateProvider"
+
+
+def test_a_single_stack_template_has_no_parameters_and_generated_role_names() -> None:
+    template = template_from_cli()
+    assert "Parameters" not in template and "Conditions" not in template
+    assert "RoleName" not in template["Resources"]["ScanRole"]["Properties"]
+
+
+def test_stackset_refuses_a_provider_flag() -> None:
+    from cleaner.exit_codes import BadInputError
+    from cleaner.iam_template import TemplateOptions
+
+    with pytest.raises(BadInputError, match="CreateOidcProvider parameter"):
+        TemplateOptions(github_repo="o/r", stackset=True, create_oidc_provider=True).validated()

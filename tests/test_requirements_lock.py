@@ -233,7 +233,7 @@ def test_the_workflows_install_only_from_the_hash_locked_requirements() -> None:
         for job_name, job in workflow_jobs(name).items():
             assert install_problems(job.get("steps", []), lock) == [], f"{name}: {job_name}"
             installs += sum("--require-hashes" in step.get("run", "") for step in job.get("steps", []))
-    assert installs == 5  # scan and open-pr, plan-check, apply, ci
+    assert installs == 7  # targets, scan and open-pr; plan-check; plans and apply; ci
 
 
 @pytest.mark.parametrize(

@@ -246,6 +246,7 @@ def test_the_scan_job_gets_the_scan_role_as_the_default_branch_without_an_enviro
         "keep_last_n",
         "lookback_days",
         "open_pr",
+        "max_parallel",
     }
     scan = jobs("scan.yml")["scan"]
     # With an environment GitHub would put `environment:` in the token's subject, and the scan role
@@ -255,21 +256,54 @@ def test_the_scan_job_gets_the_scan_role_as_the_default_branch_without_an_enviro
         f"repo:o/r:ref:refs/heads/{DEFAULT_BRANCH}"
     )
     credentials = next(s for s in scan["steps"] if "configure-aws-credentials" in s.get("uses", ""))
-    assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_SCAN_ROLE_ARN }}"
+    # Each matrix job assumes its own account's scan role (from `targets`).
+    assert credentials["with"]["role-to-assume"] == "${{ matrix.scan_role_arn }}"
+    assert credentials["with"]["aws-region"] == "${{ matrix.aws_region }}"
     assert "aws-access-key-id" not in credentials["with"]
     # Every input reaches the script through env only.
     scan_step = step_named("scan.yml", "Scan")
     assert set(scan_step["env"].values()) == {
-        "${{ inputs.regions }}",
+        "${{ matrix.account_id }}",
+        "${{ matrix.regions }}",
+        "${{ needs.targets.outputs.plan-id }}",
         "${{ inputs.min_age_days }}",
         "${{ inputs.keep_last_n }}",
         "${{ inputs.lookback_days }}",
     }
+    assert step_named("scan.yml", "Targets")["env"]["REGIONS"] == "${{ inputs.regions }}"
+
+
+def test_the_scan_fans_out_one_job_per_target_and_a_failed_account_stops_no_other() -> None:
+    targets, scan = jobs("scan.yml")["targets"], jobs("scan.yml")["scan"]
+    # The work list is read from the checkout only: no AWS, no write.
+    assert targets["permissions"] == {"contents": "read"}
+    assert step_named("scan.yml", "Targets")["env"]["SNAPSTART_SCAN_ROLE_ARN"] == (
+        "${{ vars.SNAPSTART_SCAN_ROLE_ARN }}"
+    )
+    assert scan["needs"] == "targets"
+    assert scan["strategy"]["fail-fast"] is False
+    assert scan["strategy"]["matrix"] == "${{ fromJSON(needs.targets.outputs.matrix) }}"
+    assert scan["strategy"]["max-parallel"] == (
+        "${{ fromJSON(inputs.max_parallel || vars.SNAPSTART_MAX_PARALLEL || '10') }}"
+    )
+    assert scan["permissions"] == {"id-token": "write", "contents": "read"}
+    uploads = [s for s in scan["steps"] if "upload-artifact" in s.get("uses", "")]
+    # The plan under the name apply's provenance check looks for, then the job's status, whatever happened.
+    assert uploads[0]["with"]["name"] == "plan-${{ steps.scan.outputs.plan-id }}"
+    assert "if" not in uploads[0]
+    assert (uploads[1]["with"]["name"], uploads[1]["if"]) == ("scan-status-${{ matrix.key }}", "always()")
+    assert step_named("scan.yml", "Scan status")["if"] == "always()"
 
 
 def test_the_plan_pull_request_is_opened_by_a_job_without_aws_access() -> None:
     open_pr = jobs("scan.yml")["open-pr"]
-    assert open_pr["needs"] == "scan"
+    assert open_pr["needs"] == ["targets", "scan"]
+    # After every scan job, also when some failed (the PR names them); never without a work list.
+    assert open_pr["if"].split(" && ")[:3] == [
+        "always()",
+        "needs.targets.result == 'success'",
+        "needs.scan.result != 'cancelled'",
+    ]
     # The workflow's own token only checks out: every write goes through the bot's token.
     assert open_pr["permissions"] == {"contents": "read"}
     assert not any("configure-aws-credentials" in step.get("uses", "") for step in open_pr["steps"])
@@ -327,11 +361,30 @@ def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None
         "actions": "read",  # provenance: the scan workflow's plan artifact, through the Actions API
     }
     credentials = next(s for s in apply["steps"] if "configure-aws-credentials" in s.get("uses", ""))
-    assert credentials["with"]["role-to-assume"] == "${{ vars.SNAPSTART_APPLY_ROLE_ARN }}"
-    script = step_named("apply.yml", "Apply the plans this push changed")
+    # Each matrix job assumes the apply role of its plan's account (from `targets --plans`).
+    assert credentials["with"]["role-to-assume"] == "${{ matrix.apply_role_arn }}"
+    assert credentials["with"]["aws-region"] == "${{ matrix.aws_region }}"
+    script = step_named("apply.yml", "Apply the plan")
     assert "--require-approval" in script["run"]
-    assert script["env"]["DRY_RUN"] == "${{ vars.SNAPSTART_DRY_RUN }}"
-    assert script["env"]["BEFORE"] == "${{ github.event.before }}"
+    assert script["env"] == {
+        "PLAN": "${{ matrix.plan }}",
+        "DRY_RUN": "${{ vars.SNAPSTART_DRY_RUN }}",
+        "GITHUB_TOKEN": "${{ github.token }}",
+    }
+    assert step_named("apply.yml", "One apply job per changed plan")["env"]["BEFORE"] == (
+        "${{ github.event.before }}"
+    )
+
+
+def test_apply_fans_out_one_job_per_changed_plan_and_one_failure_stops_no_other() -> None:
+    plans, apply = jobs("apply.yml")["plans"], jobs("apply.yml")["apply"]
+    assert plans["permissions"] == {"contents": "read"}
+    assert "environment" not in plans  # it reads files; the apply role's environment is for apply only
+    assert apply["needs"] == "plans"
+    assert apply["if"] == "needs.plans.outputs.count != '0'"
+    assert apply["strategy"] == {"fail-fast": False, "matrix": "${{ fromJSON(needs.plans.outputs.matrix) }}"}
+    upload = next(s for s in apply["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["name"].endswith("-${{ strategy.job-index }}")  # unique per matrix job
 
 
 def test_the_apply_results_and_journal_are_uploaded_whatever_happened() -> None:
@@ -393,6 +446,11 @@ elif args[0] == "validate":
                           "delete_count": 1, "estimated_monthly_savings_usd": 4.2}))
 elif args[0] == "apply":
     sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
+elif args[0] == "targets":
+    plans = args[args.index("--plans") + 1:] if "--plans" in args else []
+    print(json.dumps({"include": [{"plan": plan} for plan in plans] or [{"key": "default"}]}))
+elif args[0] == "open-pr":
+    sys.exit(int(os.environ.get("FAKE_OPEN_PR_EXIT", "0")))
 """
 
 
@@ -762,35 +820,62 @@ def _apply_history(shell: Any) -> tuple[str, str]:
     return before, shell.git("rev-parse", "HEAD")
 
 
-def test_the_apply_script_applies_the_plans_the_push_changed_as_a_dry_run_by_default(shell: Any) -> None:
+LIST_PLANS = "One apply job per changed plan"
+
+
+def _outputs(shell: Any) -> dict[str, str]:
+    lines = (shell.root / "output").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_the_plans_job_hands_the_plans_the_push_changed_to_targets(shell: Any) -> None:
     before, sha = _apply_history(shell)
-    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
-    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="")
+    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE=before, GITHUB_SHA=sha)
     assert result.returncode == 0, result.stderr
     assert shell.calls() == [
-        ["apply", "plans/p1/plan.json", "--require-approval", "--dry-run"],
-        ["apply", "plans/p2/plan.json", "--require-approval", "--dry-run"],
+        ["targets", "--format", "github-matrix", "--plans", "plans/p1/plan.json", "plans/p2/plan.json"]
     ]
+    outputs = _outputs(shell)
+    assert outputs["count"] == "2"
+    assert json.loads(outputs["matrix"]) == {
+        "include": [{"plan": "plans/p1/plan.json"}, {"plan": "plans/p2/plan.json"}]
+    }
 
 
-def test_the_apply_script_deletes_only_when_dry_run_is_switched_off(shell: Any) -> None:
+def test_a_push_that_changed_no_plan_starts_no_apply_job(shell: Any) -> None:
+    before = shell.commit({"README.md": "x\n", "plans/old/plan.json": _plan(["a"])}, "earlier")
+    sha = shell.commit({"README.md": "y\n"}, "no plan")
+    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE=before, GITHUB_SHA=sha)
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == []
+    assert _outputs(shell) == {"count": "0"}
+
+
+def test_the_plans_job_fails_when_targets_refuses_a_plan(shell: Any) -> None:
     before, sha = _apply_history(shell)
-    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
-    for value, dry in (("true", True), ("False", True), ("no", True), ("false", False)):
+    fake = shell.root / "bin" / "snapstart-cleaner"
+    fake.write_text(fake.read_text(encoding="utf-8") + "sys.exit(2)\n", encoding="utf-8")
+    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE=before, GITHUB_SHA=sha)
+    assert result.returncode == 2
+    assert "matrix" not in _outputs(shell)
+
+
+def test_the_apply_step_is_a_dry_run_until_dry_run_is_switched_off(shell: Any) -> None:
+    script = step_named("apply.yml", "Apply the plan")["run"]
+    for value, dry in (("", True), ("true", True), ("False", True), ("no", True), ("false", False)):
         (shell.root / "cli.log").unlink(missing_ok=True)
-        assert shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN=value).returncode == 0
-        assert all(("--dry-run" in call) is dry for call in shell.calls()), value
+        assert shell.run(script, PLAN="plans/p1/plan.json", DRY_RUN=value).returncode == 0
+        expected = ["apply", "plans/p1/plan.json", "--require-approval"] + (["--dry-run"] if dry else [])
+        assert shell.calls() == [expected], value
 
 
-def test_the_apply_script_reports_the_worst_exit_code_after_trying_every_plan(shell: Any) -> None:
-    before, sha = _apply_history(shell)
-    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
-    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="false", FAKE_APPLY_EXIT="3")
+def test_the_apply_job_fails_with_applys_exit_code(shell: Any) -> None:
+    script = step_named("apply.yml", "Apply the plan")["run"]
+    result = shell.run(script, PLAN="plans/p1/plan.json", DRY_RUN="false", FAKE_APPLY_EXIT="3")
     assert result.returncode == 3
-    assert len(shell.calls()) == 2
 
 
-def test_the_apply_script_hands_every_changed_plan_json_to_apply_even_a_nested_one(shell: Any) -> None:
+def test_the_plans_job_hands_every_changed_plan_json_to_targets_even_a_nested_one(shell: Any) -> None:
     # apply refuses a plan that is not exactly plans/<plan-id>/plan.json and says why on the pull
     # request: skipping it here would merge it silently.
     before = shell.commit(
@@ -807,36 +892,158 @@ def test_the_apply_script_hands_every_changed_plan_json_to_apply_even_a_nested_o
         },
         "a merge that changes much",
     )
-    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
-    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="false")
+    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE=before, GITHUB_SHA=sha)
     assert result.returncode == 0, result.stderr
-    assert sorted(call[1] for call in shell.calls()) == [
-        "plans/p1/plan.json",
-        "plans/plan.json",
-        "plans/x/y/plan.json",
-    ]
+    [call] = shell.calls()
+    assert sorted(call[4:]) == ["plans/p1/plan.json", "plans/plan.json", "plans/x/y/plan.json"]
 
 
-def test_a_plan_path_reaches_apply_exactly_and_cannot_start_a_workflow_command(shell: Any) -> None:
+def test_a_plan_path_reaches_targets_exactly_and_stays_one_output_line(shell: Any) -> None:
     before = shell.commit({"README.md": "x\n"}, "earlier")
     odd = "plans/p 1\n::warning::injected/plan.json"
     sha = shell.commit({odd: _plan(["1"])}, "a plan folder with a line break in its name")
-    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
-    result = shell.run(script, BEFORE=before, GITHUB_SHA=sha, DRY_RUN="")
+    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE=before, GITHUB_SHA=sha)
     assert result.returncode == 0, result.stderr
-    assert shell.calls() == [["apply", odd, "--require-approval", "--dry-run"]]
-    assert result.stdout.splitlines() == [
-        "::group::apply plans/p 1%0A::warning::injected/plan.json",
-        "::endgroup::",
-    ]
+    assert shell.calls() == [["targets", "--format", "github-matrix", "--plans", odd]]
+    assert result.stdout == ""
+    # JSON escapes the line break: the matrix is one line of $GITHUB_OUTPUT, the path intact.
+    assert json.loads(_outputs(shell)["matrix"])["include"] == [{"plan": odd}]
 
 
 def test_a_push_without_a_usable_before_commit_compares_with_the_parent(shell: Any) -> None:
     _, sha = _apply_history(shell)
-    script = step_named("apply.yml", "Apply the plans this push changed")["run"]
-    result = shell.run(script, BEFORE="0" * 40, GITHUB_SHA=sha, DRY_RUN="")
+    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE="0" * 40, GITHUB_SHA=sha)
     assert result.returncode == 0, result.stderr
-    assert shell.calls() == [["apply", "plans/p2/plan.json", "--require-approval", "--dry-run"]]
+    assert shell.calls() == [["targets", "--format", "github-matrix", "--plans", "plans/p2/plan.json"]]
+
+
+# --- scan.yml's fan-out scripts -----------------------------------------------------------------------
+
+
+def test_the_targets_step_passes_the_regions_input_and_publishes_the_matrix_and_run_plan_id(
+    shell: Any,
+) -> None:
+    result = shell.run(step_named("scan.yml", "Targets")["run"], REGIONS="us-east-1, eu-west-1")
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [
+        ["targets", "--format", "github-matrix", "--region", "us-east-1", "--region", "eu-west-1"]
+    ]
+    outputs = _outputs(shell)
+    assert json.loads(outputs["matrix"]) == {"include": [{"key": "default"}]}
+    assert re.fullmatch(r"[0-9]{8}T[0-9]{6}Z", outputs["plan-id"])
+
+
+def test_each_scan_job_scans_its_account_under_the_runs_plan_id(shell: Any) -> None:
+    result = shell.run(
+        step_named("scan.yml", "Scan")["run"],
+        ACCOUNT_ID="111111111111", REGIONS="eu-west-1", RUN_PLAN_ID="20261101T120000Z",
+        MIN_AGE_DAYS="", KEEP_LAST_N="", LOOKBACK_DAYS="",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [
+        [
+            *("scan", "--format", "json", "--plan-id", "20261101T120000Z"),
+            *("--account-id", "111111111111", "--region", "eu-west-1"),
+        ]
+    ]
+    assert (shell.root / "runner-temp" / "scan.exit").read_text(encoding="utf-8") == "0\n"
+
+
+STATUS_ENV = {
+    "KEY": "111111111111",
+    "ACCOUNT_ID": "111111111111",
+    "ROLE_ARN": "arn:aws:iam::111111111111:role/s",
+}
+
+
+def _status(shell: Any, **env: str) -> dict[str, Any]:
+    result = shell.run(step_named("scan.yml", "Scan status")["run"], **{**STATUS_ENV, **env})
+    assert result.returncode == 0, result.stderr
+    status: dict[str, Any] = json.loads(
+        (shell.root / "runner-temp" / "status" / "111111111111.json").read_text(encoding="utf-8")
+    )
+    return status
+
+
+def test_a_scan_job_that_could_not_assume_its_role_reports_exit_3(shell: Any) -> None:
+    status = _status(shell, CREDENTIALS="failure", JOB_STATUS="failure")
+    assert status == {
+        "key": "111111111111",
+        "account_id": "111111111111",
+        "exit_code": 3,
+        "message": "could not assume the scan role arn:aws:iam::111111111111:role/s through GitHub OIDC"
+        " (see the job log)",
+    }
+
+
+def test_a_failed_scan_reports_its_exit_code_and_last_error_line(shell: Any) -> None:
+    temp = shell.root / "runner-temp"
+    (temp / "scan.exit").write_text("3\n", encoding="utf-8")
+    (temp / "scan.err").write_text("scanning\nerror: lambda:ListFunctions: AccessDenied\n", encoding="utf-8")
+    status = _status(shell, CREDENTIALS="success", JOB_STATUS="failure")
+    assert (status["exit_code"], status["message"]) == (3, "exit 3: lambda:ListFunctions: AccessDenied")
+
+
+def test_a_successful_scan_reports_exit_0(shell: Any) -> None:
+    (shell.root / "runner-temp" / "scan.exit").write_text("0\n", encoding="utf-8")
+    status = _status(shell, CREDENTIALS="success", JOB_STATUS="success")
+    assert (status["exit_code"], status["message"]) == (0, "")
+
+
+def _open_pr_layout(shell: Any, statuses: dict[str, Any], plans: list[str]) -> None:
+    temp = shell.root / "runner-temp"
+    for plan_id in plans:
+        (temp / "artifacts" / f"plan-{plan_id}").mkdir(parents=True)
+        (temp / "artifacts" / f"plan-{plan_id}" / "plan.json").write_text(_plan(["1"]), encoding="utf-8")
+    (temp / "status").mkdir(exist_ok=True)
+    for key, status in statuses.items():
+        (temp / "status" / f"{key}.json").write_text(json.dumps(status), encoding="utf-8")
+
+
+ORG_TARGETS = json.dumps(
+    {"include": [{"key": k, "account_id": k} for k in ("111111111111", "222222222222", "333333333333")]}
+)
+
+
+def test_open_pr_proposes_every_downloaded_plan_and_names_each_failed_account(shell: Any) -> None:
+    _open_pr_layout(
+        shell,
+        {
+            "111111111111": {"key": "111111111111", "account_id": "111111111111", "exit_code": 0,
+                             "message": ""},
+            "222222222222": {"key": "222222222222", "account_id": "222222222222", "exit_code": 3,
+                             "message": "could not assume the scan role"},
+        },
+        ["r-111111111111"],
+    )  # fmt: skip
+    result = shell.run(step_named("scan.yml", "Open or update the pull request")["run"], TARGETS=ORG_TARGETS)
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == [
+        [
+            *("open-pr", "plans/r-111111111111"),
+            *("--failed-account", "222222222222=could not assume the scan role"),
+            *("--failed-account", "333333333333=its scan job left no status: cancelled, timed out or lost"),
+        ]
+    ]
+    assert (shell.cwd / "plans" / "r-111111111111" / "plan.json").exists()
+
+
+def test_open_pr_is_not_run_when_no_account_could_be_scanned(shell: Any) -> None:
+    _open_pr_layout(shell, {}, [])
+    result = shell.run(step_named("scan.yml", "Open or update the pull request")["run"], TARGETS=ORG_TARGETS)
+    assert result.returncode == 0, result.stderr
+    assert shell.calls() == []
+    assert result.stdout.startswith("::warning title=No plan::")
+
+
+def test_open_prs_failure_fails_the_job(shell: Any) -> None:
+    _open_pr_layout(shell, {}, ["r-111111111111"])
+    result = shell.run(
+        step_named("scan.yml", "Open or update the pull request")["run"],
+        TARGETS=ORG_TARGETS,
+        FAKE_OPEN_PR_EXIT="3",
+    )
+    assert result.returncode == 3
 
 
 def test_a_long_scan_keeps_its_credentials_for_as_long_as_the_job_may_run() -> None:

@@ -7,6 +7,7 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
+from cleaner.accounts import repository_scan_settings
 from cleaner.applier import Applier
 from cleaner.apply_journal import JOURNAL_FILE, JournalFile, JournalHeader, new_run_id, plan_sha256
 from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, Outcome, count_outcomes
@@ -103,7 +104,9 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
 
     # From the first check to the PR comment: a signal stops new deletions, never the reporting.
     with journal, stop_on_signals(env.progress) as stop:
-        repository_settings = settings.scan.model_copy(update={"regions": plan.regions})
+        repository_settings = repository_scan_settings(
+            settings.scan, settings.accounts, plan.account_id, plan.regions
+        )
         applier = Applier(
             aws=aws,
             plan=plan,

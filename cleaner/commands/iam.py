@@ -19,6 +19,7 @@ def run_iam_template(args: argparse.Namespace, env: Environment) -> ExitCode:
         environment=args.environment,
         default_branch=args.default_branch,
         oidc_subject=args.oidc_subject,
+        stackset=args.stackset,
     ).validated()
     env.print(json.dumps(build_template(options), indent=2))
     return ExitCode.OK

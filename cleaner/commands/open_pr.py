@@ -1,4 +1,5 @@
-"""`open-pr PLAN_DIR`: open, replace, comment on or close the plan pull request (GitHub REST API)."""
+"""`open-pr PLAN_DIR...`: open, replace, comment on or close the plan pull request (GitHub REST API) for
+one plan, or for the plans of one scan run (one per account, failed accounts named)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from cleaner.cli import Environment
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import open_repository
-from cleaner.github.plan_pr import PlanFiles, publish_plan
+from cleaner.github.plan_pr import FailedAccount, PlanFiles, PlanSet, publish_plan
 from cleaner.plan import PLAN_JSON, PLAN_MD, load_plan
 from cleaner.settings import Settings
 from cleaner.validate import check_derived
@@ -39,10 +40,20 @@ def read_plan_files(plan_dir: Path, plans_dir: str) -> PlanFiles:
     )
 
 
-def run_open_pr(plan_dir: Path, settings: Settings, output_format: str, env: Environment) -> ExitCode:
-    files = read_plan_files(plan_dir, settings.plans_dir)
+def run_open_pr(
+    plan_dirs: list[Path],
+    settings: Settings,
+    output_format: str,
+    env: Environment,
+    failed: list[str] | None = None,
+) -> ExitCode:
+    plans = PlanSet(
+        [read_plan_files(plan_dir, settings.plans_dir) for plan_dir in plan_dirs],
+        [FailedAccount.parse(text) for text in failed or []],
+        {account.id: account.name for account in settings.accounts if account.name},
+    )
     repo = open_repository(env.environ)
-    result = publish_plan(repo, files, settings.github, env.progress)
+    result = publish_plan(repo, plans, settings.github, env.progress)
     for warning in result.warnings:
         env.progress(f"warning: {warning}")
     if output_format == "json":

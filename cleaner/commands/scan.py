@@ -4,30 +4,61 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
+from cleaner.accounts import account_scan_settings, find_account, plan_suffix
 from cleaner.aws.session import AwsContext
 from cleaner.cli import Environment, load_effective_settings, parse_instant
 from cleaner.commands.writable import check_writable_folder
-from cleaner.exit_codes import ExitCode
+from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_files
 from cleaner.render import render_plan_markdown_chunks
 from cleaner.scan import scan
+from cleaner.settings import Settings
 
 
 def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
     settings = load_effective_settings(args, env)
     now = parse_instant(args.now) if args.now else env.clock()
     plan_id = validate_plan_id(args.plan_id) if args.plan_id else default_plan_id(now)
+    account_id = args.account_id or ""
+    if account_id:
+        settings, plan_id = for_account(settings, account_id, args.region, plan_id)
     plan_dir = env.cwd / settings.plans_dir / plan_id
     # Before the scan, not after it: a long scan must not end in a plan that cannot be written. A scan
     # that fails leaves no folder behind, so nothing is created yet.
     check_writable_folder(plan_dir, "--plans-dir" if args.plans_dir else "plans_dir", create=False)
     session = env.aws_session() if env.aws_session else None
     aws = AwsContext(session=session, performance=settings.performance)
+    if account_id:
+        check_credentials_account(aws, settings.scan.regions, account_id)
     plan = scan(aws, settings.scan, now, plan_id, env.progress)
     json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown_chunks(plan))
     print_summary(plan, str(json_path), str(md_path), args.format, env)
     return ExitCode.OK
+
+
+def for_account(
+    settings: Settings, account_id: str, flag_regions: list[str] | None, plan_id: str
+) -> tuple[Settings, str]:
+    """The settings and plan id of one account's scan: `plans/<plan-id>-<account-id>/`. Without
+    `[[tool.cleaner.accounts]]` the id only names the plan and is checked against the credentials."""
+    if not settings.accounts:
+        if not re.fullmatch(r"[0-9]{12}", account_id):
+            raise BadInputError(f"--account-id {account_id!r}: not a 12-digit AWS account id")
+        return settings, validate_plan_id(plan_id + plan_suffix(account_id, False, []))
+    account = find_account(settings.accounts, account_id, "--account-id")
+    scan_settings = account_scan_settings(settings.scan, account, flag_regions)
+    suffix = plan_suffix(account.id, account.split_regions, scan_settings.regions)
+    return settings.model_copy(update={"scan": scan_settings}), validate_plan_id(plan_id + suffix)
+
+
+def check_credentials_account(aws: AwsContext, regions: list[str], account_id: str) -> None:
+    """A scan job whose credentials are for another account must not write that account's plan."""
+    region = regions[0] if regions else aws.default_region or "us-east-1"
+    actual = aws.account_id(region)
+    if actual != account_id:
+        raise BadInputError(f"--account-id {account_id}: the credentials are for account {actual}")
 
 
 def print_summary(plan: Plan, json_path: str, md_path: str, output_format: str, env: Environment) -> None:

@@ -1,4 +1,5 @@
-"""The plan pull request: at most one open at a time, on a fixed branch, carrying exactly one plan.
+"""The plan pull request: at most one open at a time, on a fixed branch, carrying the plans of one scan
+run (one plan; or one per account of an organisation, see `cleaner.github.plan_set`).
 
 Its branch holds one commit on top of the default branch, made through the Git Data API with no author
 given, so GitHub attributes it to the token's own account (the bot of SNAPSTART_PR_TOKEN). That
@@ -11,7 +12,6 @@ only summarised there in a comment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 
 from github import InputGitTreeElement
@@ -22,10 +22,11 @@ from github.Repository import Repository
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleaner.exit_codes import BadInputError
-from cleaner.github.body import fit_body
 from cleaner.github.client import GitHubApiError, github_call
-from cleaner.plan import PLAN_JSON, PLAN_MD, Plan
+from cleaner.github.plan_set import FailedAccount, PlanFiles, PlanSet
 from cleaner.settings import GitHubSettings
+
+__all__ = ["Action", "FailedAccount", "PlanFiles", "PlanPullRequest", "PlanSet", "publish_plan"]
 
 # GitHub's own committer of commits it signs for an API or web edit.
 WEB_FLOW = "web-flow"
@@ -46,27 +47,13 @@ class PlanPullRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     action: Action
-    plan_id: str
+    plan_id: str  # the plan ids, comma-separated for several
+    plan_ids: list[str] = Field(default_factory=list)
+    failed_accounts: list[str] = Field(default_factory=list)
     number: int | None = None
     url: str | None = None
     message: str
     warnings: list[str] = Field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PlanFiles:
-    plan: Plan
-    plan_json: str
-    plan_md: str
-    repo_dir: str  # where the plan lives in the repository: plans/<plan-id>
-
-    @property
-    def json_path(self) -> str:
-        return f"{self.repo_dir}/{PLAN_JSON}"
-
-    @property
-    def md_path(self) -> str:
-        return f"{self.repo_dir}/{PLAN_MD}"
 
 
 def is_ours(commit: Commit, bot_login: str) -> bool:
@@ -89,23 +76,6 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary_line(plan: Plan) -> str:
-    s = plan.summary
-    return (
-        f"**{_plural(s.delete_count, 'SnapStart version')} to delete** in"
-        f" {_plural(s.functions_with_deletions, 'function')}, estimated savings"
-        f" **{_usd(s.estimated_monthly_savings_usd)} / month**; {s.keep_count} kept"
-    )
-
-
-def title_for(plan: Plan) -> str:
-    s = plan.summary
-    return (
-        f"SnapStart cleanup: delete {_plural(s.delete_count, 'version')}"
-        f" (~{_usd(s.estimated_monthly_savings_usd)}/month), plan {plan.plan_id}"
-    )
-
-
 class PlanPublisher:
     """Opens, replaces, comments on or closes the plan PR of one repository."""
 
@@ -118,44 +88,54 @@ class PlanPublisher:
         self.branch = settings.pr_branch
         self.warnings: list[str] = []
 
-    def publish(self, files: PlanFiles) -> PlanPullRequest:
+    def publish(self, files: PlanFiles | PlanSet) -> PlanPullRequest:
+        """Open, replace, comment on or close the plan PR for one plan or for the plans of one run."""
+        plans = files if isinstance(files, PlanSet) else PlanSet([files])
         with github_call(f"GET /repos/{self.repo.full_name}"):
             default_branch = self.repo.default_branch
         if self.branch == default_branch:
             raise BadInputError(f"pr_branch {self.branch!r} is the default branch: choose another branch")
         existing = self._open_plan_pr(default_branch)
-        plan = files.plan
         if existing is None:
-            if not plan.delete:
+            if not plans.delete_count:
                 return self._result(
-                    Action.NOTHING, plan, None, "no versions to delete: no pull request opened"
+                    Action.NOTHING, plans, None, "no versions to delete: no pull request opened"
                 )
-            self._push_plan(files, default_branch)
-            pr = self._create_pr(files, default_branch)
+            self._push_plans(plans, default_branch)
+            pr = self._create_pr(plans, default_branch)
             self._label_and_request_reviews(pr)
-            return self._result(Action.CREATED, plan, pr, "opened the plan pull request")
+            return self._result(Action.CREATED, plans, pr, "opened the plan pull request")
 
         ours = self._only_our_commits(existing)
-        if not plan.delete and ours:
-            self._comment(existing, closing_comment(plan))
+        if not plans.delete_count and ours and plans.failed:
+            # An account that could not be scanned may still need what this PR proposes for it.
+            self._comment(existing, plans.failed_and_nothing_to_delete())
+            return self._result(
+                Action.COMMENTED,
+                plans,
+                existing,
+                "commented there: nothing to delete in the scanned accounts, but some accounts failed",
+            )
+        if not plans.delete_count and ours:
+            self._comment(existing, plans.closing_comment())
             with github_call(f"PATCH /repos/{self.repo.full_name}/pulls/{existing.number}"):
                 existing.edit(state="closed")
             self._delete_branch()
             return self._result(
-                Action.CLOSED, plan, existing, "closed it: the new scan found nothing to delete"
+                Action.CLOSED, plans, existing, "closed it: the new scan found nothing to delete"
             )
         if not ours:
-            self._comment(existing, people_commented(plan))
+            self._comment(existing, plans.people_commented())
             return self._result(
                 Action.COMMENTED,
-                plan,
+                plans,
                 existing,
                 "commented the new scan there: it has commits by people, so it was not overwritten",
             )
-        self._push_plan(files, default_branch)
+        self._push_plans(plans, default_branch)
         with github_call(f"PATCH /repos/{self.repo.full_name}/pulls/{existing.number}"):
-            existing.edit(title=title_for(plan), body=self._body(files))
-        return self._result(Action.UPDATED, plan, existing, "replaced its plan with the new scan's")
+            existing.edit(title=plans.title(), body=self._body(plans))
+        return self._result(Action.UPDATED, plans, existing, "replaced its plan with the new scan's")
 
     # --- steps ---------------------------------------------------------------------------------------
 
@@ -171,34 +151,30 @@ class PlanPublisher:
         with github_call(f"GET /repos/{self.repo.full_name}/pulls/{pr.number}/commits"):
             return all(is_ours(commit, pr.user.login) for commit in pr.get_commits())
 
-    def _push_plan(self, files: PlanFiles, default_branch: str) -> str:
-        """Point the plan branch at one new commit on top of the default branch that adds the plan: the
-        branch then carries only this plan, whatever it carried before."""
+    def _push_plans(self, plans: PlanSet, default_branch: str) -> str:
+        """Point the plan branch at one new commit on top of the default branch that adds the plans: the
+        branch then carries only these plans, whatever it carried before."""
         name = self.repo.full_name
         with github_call(f"GET /repos/{name}/git/ref/heads/{default_branch}"):
             base_sha = self.repo.get_git_ref(f"heads/{default_branch}").object.sha
         with github_call(f"GET /repos/{name}/git/commits/{base_sha}"):
             base: GitCommit = self.repo.get_git_commit(base_sha)
-        with github_call(f"POST /repos/{name}/git/blobs"):
-            json_blob = self.repo.create_git_blob(files.plan_json, "utf-8")
-            md_blob = self.repo.create_git_blob(files.plan_md, "utf-8")
+        elements = []
+        for files in plans.to_commit:
+            with github_call(f"POST /repos/{name}/git/blobs"):
+                json_blob = self.repo.create_git_blob(files.plan_json, "utf-8")
+                md_blob = self.repo.create_git_blob(files.plan_md, "utf-8")
+            elements += [
+                InputGitTreeElement(files.json_path, "100644", "blob", sha=json_blob.sha),
+                InputGitTreeElement(files.md_path, "100644", "blob", sha=md_blob.sha),
+            ]
         with github_call(f"POST /repos/{name}/git/trees"):
-            tree = self.repo.create_git_tree(
-                [
-                    InputGitTreeElement(files.json_path, "100644", "blob", sha=json_blob.sha),
-                    InputGitTreeElement(files.md_path, "100644", "blob", sha=md_blob.sha),
-                ],
-                base_tree=base.tree,
-            )
-        s = files.plan.summary
-        message = (
-            f"Plan {files.plan.plan_id}: delete {_plural(s.delete_count, 'SnapStart version')}"
-            f" (~{_usd(s.estimated_monthly_savings_usd)}/month)\n\nWritten by snapstart-cleaner scan."
-        )
+            tree = self.repo.create_git_tree(elements, base_tree=base.tree)
         with github_call(f"POST /repos/{name}/git/commits"):
             # No author or committer: GitHub attributes the commit to the token's account.
-            commit = self.repo.create_git_commit(message, tree, [base])
-        self.progress(f"committed {files.repo_dir} as {commit.sha[:12]} on {self.branch}")
+            commit = self.repo.create_git_commit(plans.commit_message(), tree, [base])
+        folders = ", ".join(files.repo_dir for files in plans.to_commit)
+        self.progress(f"committed {folders} as {commit.sha[:12]} on {self.branch}")
         try:
             with github_call(f"GET /repos/{name}/git/ref/heads/{self.branch}"):
                 ref = self.repo.get_git_ref(f"heads/{self.branch}")
@@ -212,12 +188,12 @@ class PlanPublisher:
                 ref.edit(commit.sha, force=True)
         return commit.sha
 
-    def _create_pr(self, files: PlanFiles, default_branch: str) -> PullRequest:
+    def _create_pr(self, plans: PlanSet, default_branch: str) -> PullRequest:
         call = f"POST /repos/{self.repo.full_name}/pulls"
         try:
             with github_call(call):
                 return self.repo.create_pull(
-                    base=default_branch, head=self.branch, title=title_for(files.plan), body=self._body(files)
+                    base=default_branch, head=self.branch, title=plans.title(), body=self._body(plans)
                 )
         except GitHubApiError as error:
             if error.status == 403 and NOT_PERMITTED in error.github_message:
@@ -261,14 +237,21 @@ class PlanPublisher:
         except GitHubApiError as error:
             self.warnings.append(f"could not delete branch {self.branch}: {error.message}")
 
-    def _body(self, files: PlanFiles) -> str:
-        link = f"{self.repo.html_url}/blob/{self.branch}/{files.md_path}"
-        return fit_body(files.plan_md, f"in [`{files.md_path}`]({link}) in this pull request")
+    def _body(self, plans: PlanSet) -> str:
+        links = {
+            files.plan.plan_id: f"{self.repo.html_url}/blob/{self.branch}/{files.md_path}"
+            for files in plans.to_commit
+        }
+        return plans.body(links)
 
-    def _result(self, action: Action, plan: Plan, pr: PullRequest | None, message: str) -> PlanPullRequest:
+    def _result(
+        self, action: Action, plans: PlanSet, pr: PullRequest | None, message: str
+    ) -> PlanPullRequest:
         return PlanPullRequest(
             action=action,
-            plan_id=plan.plan_id,
+            plan_id=", ".join(plans.plan_ids),
+            plan_ids=plans.plan_ids,
+            failed_accounts=[f.account_id for f in plans.failed],
             number=pr.number if pr else None,
             url=pr.html_url if pr else None,
             message=message,
@@ -276,33 +259,9 @@ class PlanPublisher:
         )
 
 
-def people_commented(plan: Plan) -> str:
-    if plan.delete:
-        news = f"A newer scan proposes plan `{plan.plan_id}`: {summary_line(plan)}."
-    else:
-        news = (
-            f"A newer scan (plan `{plan.plan_id}`) found no SnapStart version to delete"
-            f" ({plan.summary.keep_count} kept)."
-        )
-    return (
-        f"{news} Scanned {plan.created_at:%Y-%m-%d %H:%M UTC}.\n\n"
-        "This pull request has commits by people, so snapstart-cleaner did not overwrite it. Merge it (every"
-        " version is re-verified against live AWS before deletion) or close it; the next scan then opens a"
-        " fresh plan pull request."
-    )
-
-
-def closing_comment(plan: Plan) -> str:
-    return (
-        f"Closing: the newest scan (plan `{plan.plan_id}`, {plan.created_at:%Y-%m-%d %H:%M UTC}) found no"
-        f" SnapStart version to delete ({plan.summary.keep_count} kept), so this plan is out of date. A new"
-        " pull request opens when a scan finds candidates again."
-    )
-
-
 def publish_plan(
     repo: Repository,
-    files: PlanFiles,
+    files: PlanFiles | PlanSet,
     settings: GitHubSettings,
     progress: Callable[[str], None] = lambda _: None,
 ) -> PlanPullRequest:

@@ -162,9 +162,9 @@ def test_a_bad_value_is_refused_naming_file_and_key(tmp_path: Path, body: str, k
 
 def test_a_bad_override_names_its_position(tmp_path: Path) -> None:
     message = bad_file(tmp_path, '[[tool.cleaner.overrides]]\nfunctions = "a*"\nkeep_last_n = -1\n')
-    assert "overrides.0.keep_last_n" in message
+    assert "overrides[0].keep_last_n" in message
     message = bad_file(tmp_path, "[[tool.cleaner.overrides]]\nkeep_last_n = 1\n")
-    assert "overrides.0.functions" in message
+    assert "overrides[0].functions" in message
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

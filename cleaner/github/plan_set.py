@@ -1,0 +1,296 @@
+"""The plans of one scan run, one per account, as one pull request: its title, its body (organisation
+summary first, then each account's review page, within GitHub's body limit) and its comments.
+
+A single plan with no failed account is today's pull request, word for word: its body is plan.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cleaner.exit_codes import BadInputError
+from cleaner.github.body import BODY_LIMIT, fit_body
+from cleaner.plan import PLAN_JSON, PLAN_MD, Plan
+from cleaner.render import markdown_code, markdown_text
+
+# Room for GitHub counting some characters differently from Python, as in body.fit_body.
+_MARGIN = 1_024
+_MESSAGE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    plan: Plan
+    plan_json: str
+    plan_md: str
+    repo_dir: str  # where the plan lives in the repository: plans/<plan-id>
+
+    @property
+    def json_path(self) -> str:
+        return f"{self.repo_dir}/{PLAN_JSON}"
+
+    @property
+    def md_path(self) -> str:
+        return f"{self.repo_dir}/{PLAN_MD}"
+
+
+@dataclass(frozen=True)
+class FailedAccount:
+    """An account whose scan job produced no plan, and why (its exit code and message)."""
+
+    account_id: str  # "" for the one account of a repository without [[tool.cleaner.accounts]]
+    message: str
+
+    @classmethod
+    def parse(cls, text: str) -> FailedAccount:
+        """`ID=MESSAGE`, as `open-pr --failed-account` takes it."""
+        account_id, separator, message = text.partition("=")
+        if not separator or not re.fullmatch(r"(?:[0-9]{12})?", account_id):
+            raise BadInputError(
+                f"--failed-account {text[:80]!r}: expected ID=MESSAGE with a 12-digit account id"
+            )
+        message = " ".join(message.split())[:_MESSAGE_LIMIT] or "its scan job failed"
+        return cls(account_id, message)
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class PlanSet:
+    plans: Sequence[PlanFiles]
+    failed: Sequence[FailedAccount] = ()
+    names: Mapping[str, str] = field(default_factory=dict)  # account id -> name, from the settings
+
+    def __post_init__(self) -> None:
+        if not self.plans:
+            raise BadInputError("open-pr: no plan folder given")
+        ids = [files.plan.plan_id for files in self.plans]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise BadInputError(f"open-pr: plan {duplicates[0]} given more than once")
+
+    @property
+    def single(self) -> Plan | None:
+        """The plan, when this is one plan and no failure: today's pull request."""
+        return self.plans[0].plan if len(self.plans) == 1 and not self.failed else None
+
+    @property
+    def plan_ids(self) -> list[str]:
+        return [files.plan.plan_id for files in self.plans]
+
+    @property
+    def to_commit(self) -> list[PlanFiles]:
+        """The plans the pull request carries: those with something to delete (all of one plan)."""
+        if len(self.plans) == 1:
+            return list(self.plans)
+        return [files for files in self.plans if files.plan.delete]
+
+    @property
+    def delete_count(self) -> int:
+        return sum(files.plan.summary.delete_count for files in self.plans)
+
+    @property
+    def savings(self) -> float:
+        return round(sum(files.plan.summary.estimated_monthly_savings_usd for files in self.plans), 2)
+
+    @property
+    def keep_count(self) -> int:
+        return sum(files.plan.summary.keep_count for files in self.plans)
+
+    def ranked(self) -> list[PlanFiles]:
+        """Largest savings first (then account id), the order of the summary and the pages."""
+        return sorted(
+            self.plans,
+            key=lambda f: (-f.plan.summary.estimated_monthly_savings_usd, f.plan.account_id, f.plan.plan_id),
+        )
+
+    def name_of(self, account_id: str) -> str:
+        if not account_id:
+            return "the account"
+        return self.names.get(account_id) or account_id
+
+    # --- texts ---------------------------------------------------------------------------------------
+
+    def accounts_phrase(self) -> str:
+        accounts = len({files.plan.account_id for files in self.plans if files.plan.delete})
+        return _plural(accounts, "account")
+
+    def summary_line(self) -> str:
+        return (
+            f"**{_plural(self.delete_count, 'SnapStart version')} to delete** in {self.accounts_phrase()},"
+            f" estimated savings **{_usd(self.savings)} / month**; {self.keep_count} kept"
+        )
+
+    def title(self) -> str:
+        return (
+            f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')} in {self.accounts_phrase()}"
+            f" (~{_usd(self.savings)}/month), plans {self.plans[0].plan.plan_id} and"
+            f" {len(self.plans) - 1} more"
+            if len(self.plans) > 1
+            else f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')}"
+            f" (~{_usd(self.savings)}/month), plan {self.plans[0].plan.plan_id}"
+        )
+
+    def commit_message(self) -> str:
+        committed = self.to_commit
+        return (
+            f"Plan{'s' if len(committed) > 1 else ''} {', '.join(f.plan.plan_id for f in committed)}: delete"
+            f" {_plural(self.delete_count, 'SnapStart version')} (~{_usd(self.savings)}/month)\n\n"
+            "Written by snapstart-cleaner scan."
+        )
+
+    def failures_markdown(self) -> str:
+        if not self.failed:
+            return ""
+        lines = [
+            "> [!WARNING]",
+            f"> **{_plural(len(self.failed), 'account')} could not be scanned**; their plans are not in"
+            " this pull request (the next scan tries again):",
+        ]
+        for failure in self.failed:
+            who = self.name_of(failure.account_id)
+            shown = (
+                f"{markdown_text(who)} ({markdown_code(failure.account_id)})" if failure.account_id else who
+            )
+            lines.append(f"> - {shown}: {markdown_text(failure.message)}")
+        return "\n".join(lines) + "\n"
+
+    def summary_markdown(self, link: Mapping[str, str]) -> str:
+        """The organisation summary: one row per account, sorted by savings; `link` maps a plan id to
+        the URL of its plan.md in the pull request."""
+        rows = [
+            "| account | id | to delete | $/month | kept | warnings | review page |",
+            "|---|---|---:|---:|---:|---:|---|",
+        ]
+        for files in self.ranked():
+            plan, s = files.plan, files.plan.summary
+            page = (
+                f"[{markdown_code(files.md_path)}]({link[plan.plan_id]})"
+                if plan.plan_id in link
+                else "nothing to delete"
+            )
+            rows.append(
+                f"| {markdown_text(self.name_of(plan.account_id))} | {markdown_code(plan.account_id)}"
+                f" | {s.delete_count} | {_usd(s.estimated_monthly_savings_usd)} | {s.keep_count}"
+                f" | {len(plan.warnings)} | {page} |"
+            )
+        for failure in self.failed:
+            rows.append(
+                f"| {markdown_text(self.name_of(failure.account_id))} | {markdown_code(failure.account_id)}"
+                " | — | — | — | not scanned | — |"
+            )
+        heading = f"# SnapStart Cleaner: {_plural(len(self.plans) + len(self.failed), 'account')}"
+        return "\n".join([heading, "", self.summary_line(), "", *rows, ""]) + "\n"
+
+    def body(self, link: Mapping[str, str], limit: int = BODY_LIMIT) -> str:
+        """The organisation summary, the failures, then each account's review page while they fit;
+        a page that does not fit is linked instead."""
+        single = self.single
+        if single is not None:
+            files = self.plans[0]
+            return fit_body(
+                files.plan_md,
+                f"in [`{files.md_path}`]({link.get(single.plan_id, '')}) in this pull request",
+                limit,
+            )
+        head = self.summary_markdown(link)
+        failures = self.failures_markdown()
+        if failures:
+            head += "\n" + failures
+        budget = limit - min(_MARGIN, limit // 64)
+        text = head
+        left_out: list[PlanFiles] = []
+        for files in self.ranked():
+            if files.plan.plan_id not in link:
+                continue
+            page = f"\n---\n\n{files.plan_md}"
+            if len(text) + len(page) <= budget - 200 * (len(left_out) + 1):
+                text += page
+            else:
+                left_out.append(files)
+        if left_out:
+            notes = [
+                f"> - {markdown_text(self.name_of(f.plan.account_id))}:"
+                f" [{markdown_code(f.md_path)}]({link[f.plan.plan_id]}) ({len(f.plan_md):,} characters)"
+                for f in left_out
+            ]
+            text += (
+                "\n---\n\n> [!NOTE]\n> These review pages do not fit in this body (GitHub allows"
+                f" {limit:,} characters); they are in this pull request's files:\n" + "\n".join(notes) + "\n"
+            )
+        return fit_body(text, "in the plan files of this pull request", limit)
+
+    def people_commented(self) -> str:
+        single = self.single
+        if single is not None:
+            return _single_people_commented(single)
+        ids = ", ".join(f"`{i}`" for i in self.plan_ids)
+        news = (
+            f"A newer scan proposes plans {ids}: {self.summary_line()}."
+            if self.delete_count
+            else f"A newer scan (plans {ids}) found no SnapStart version to delete ({self.keep_count} kept)."
+        )
+        failures = f"\n\n{self.failures_markdown()}" if self.failed else ""
+        return (
+            f"{news}{failures}\n\nThis pull request has commits by people, so snapstart-cleaner did not"
+            " overwrite it. Merge it (every version is re-verified against live AWS before deletion) or"
+            " close it; the next scan then opens a fresh plan pull request."
+        )
+
+    def closing_comment(self) -> str:
+        single = self.single
+        if single is not None:
+            return _single_closing_comment(single)
+        return (
+            f"Closing: the newest scan (plans {', '.join(f'`{i}`' for i in self.plan_ids)}) found no"
+            f" SnapStart version to delete in any account ({self.keep_count} kept), so this plan is out"
+            " of date. A new pull request opens when a scan finds candidates again."
+        )
+
+    def failed_and_nothing_to_delete(self) -> str:
+        return (
+            f"The newest scan (plans {', '.join(f'`{i}`' for i in self.plan_ids)}) found no SnapStart"
+            " version to delete in the accounts it could scan, but some could not be scanned, so this"
+            f" pull request stays open.\n\n{self.failures_markdown()}"
+        )
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary
+    return (
+        f"**{_plural(s.delete_count, 'SnapStart version')} to delete** in"
+        f" {_plural(s.functions_with_deletions, 'function')}, estimated savings"
+        f" **{_usd(s.estimated_monthly_savings_usd)} / month**; {s.keep_count} kept"
+    )
+
+
+def _single_people_commented(plan: Plan) -> str:
+    if plan.delete:
+        news = f"A newer scan proposes plan `{plan.plan_id}`: {summary_line(plan)}."
+    else:
+        news = (
+            f"A newer scan (plan `{plan.plan_id}`) found no SnapStart version to delete"
+            f" ({plan.summary.keep_count} kept)."
+        )
+    return (
+        f"{news} Scanned {plan.created_at:%Y-%m-%d %H:%M UTC}.\n\n"
+        "This pull request has commits by people, so snapstart-cleaner did not overwrite it. Merge it (every"
+        " version is re-verified against live AWS before deletion) or close it; the next scan then opens a"
+        " fresh plan pull request."
+    )
+
+
+def _single_closing_comment(plan: Plan) -> str:
+    return (
+        f"Closing: the newest scan (plan `{plan.plan_id}`, {plan.created_at:%Y-%m-%d %H:%M UTC}) found no"
+        f" SnapStart version to delete ({plan.summary.keep_count} kept), so this plan is out of date. A new"
+        " pull request opens when a scan finds candidates again."
+    )
