@@ -10,8 +10,8 @@ from pathlib import Path
 from cleaner.applier import Applier
 from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, Outcome, count_outcomes
 from cleaner.aws.session import AwsContext
-from cleaner.cli import Environment
 from cleaner.commands.writable import check_appendable_file, check_writable_folder
+from cleaner.environment import Environment
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, load_plan, write_text_atomically
 from cleaner.render import render_apply_markdown

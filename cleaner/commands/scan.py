@@ -6,8 +6,8 @@ import argparse
 import json
 
 from cleaner.aws.session import AwsContext
-from cleaner.cli import Environment, load_effective_settings, parse_instant
 from cleaner.commands.writable import check_writable_folder
+from cleaner.environment import Environment, load_effective_settings, parse_instant
 from cleaner.exit_codes import ExitCode
 from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_files
 from cleaner.render import render_plan_markdown_chunks
@@ -17,7 +17,7 @@ from cleaner.scan import scan
 def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
     settings = load_effective_settings(args, env)
     now = parse_instant(args.now) if args.now else env.clock()
-    plan_id = validate_plan_id(args.plan_id) if args.plan_id else default_plan_id(now)
+    plan_id = validate_plan_id(args.plan_id) if args.plan_id is not None else default_plan_id(now)
     plan_dir = env.cwd / settings.plans_dir / plan_id
     # Before the scan, not after it: a long scan must not end in a plan that cannot be written. A scan
     # that fails leaves no folder behind, so nothing is created yet.
