@@ -1,75 +1,23 @@
 """The command line: a thin layer that parses flags, calls one use case, prints, and maps errors to
-exit codes. `program(argv, env)` is the whole program as a function of its environment, for tests."""
+exit codes. `program(argv, env)` is the whole program as a function of its environment, for tests.
+
+What the commands share (the environment, settings from flags, `--now`) is in `cleaner.environment`;
+the command modules import it from there, never from here."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
 
-from cleaner.exit_codes import BadInputError, CleanerError, ExitCode
-from cleaner.settings import Settings, load_settings
+from cleaner.environment import Environment, load_apply_settings, repository_settings, resolve_path
+from cleaner.exit_codes import CleanerError, ExitCode
+from cleaner.help import document, version_text
+from cleaner.sandbox.cli import add_sandbox_parser
 
-
-@dataclass
-class Environment:
-    """Everything a command reads from the world: streams, working directory, variables and clock."""
-
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    cwd: Path = field(default_factory=Path.cwd)
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    clock: Callable[[], datetime] = field(default_factory=lambda: lambda: datetime.now(UTC))
-    # Builds the boto3 session; tests and the demo inject their own.
-    aws_session: Callable[[], Any] | None = None
-
-    def print(self, text: str = "") -> None:
-        print(text, file=self.stdout)
-
-    def progress(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
-
-
-def parse_instant(value: str) -> datetime:
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise BadInputError(
-            f"--now {value!r}: not an ISO 8601 instant (e.g. 2026-01-31T00:00:00Z)"
-        ) from error
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
-
-
-def _resolve(env: Environment, path: str) -> Path:
-    candidate = Path(path)
-    return candidate if candidate.is_absolute() else env.cwd / candidate
-
-
-def repository_settings(args: argparse.Namespace, env: Environment) -> Settings:
-    """`[tool.cleaner]` of --config, or of ./pyproject.toml (defaults when there is none)."""
-    config = _resolve(env, args.config) if args.config else env.cwd / "pyproject.toml"
-    if args.config and not config.exists():
-        raise BadInputError(f"--config {args.config}: no such file")
-    return load_settings(config)
-
-
-def load_effective_settings(args: argparse.Namespace, env: Environment) -> Settings:
-    settings = repository_settings(args, env)
-    return settings.with_overrides(
-        regions=args.region or None,
-        min_age_days=args.min_age_days,
-        keep_last_n=args.keep_last_n,
-        lookback_days=args.lookback_days,
-        include=args.include or None,
-        exclude=args.exclude or None,
-        plans_dir=args.plans_dir,
-    )
+# Tests and older callers import these from here.
+__all__ = ["Environment", "build_parser", "main", "program"]
 
 
 # --- commands ----------------------------------------------------------------------------------------
@@ -84,14 +32,14 @@ def cmd_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_render(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.plan_files import run_render
 
-    return run_render(_resolve(env, args.plan_json), env)
+    return run_render(resolve_path(env, args.plan_json), env)
 
 
 def cmd_validate(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.plan_files import run_validate
 
-    against = _resolve(env, args.against) if args.against else None
-    return run_validate(_resolve(env, args.plan_json), against, args.format, env)
+    against = resolve_path(env, args.against) if args.against else None
+    return run_validate(resolve_path(env, args.plan_json), against, args.format, env)
 
 
 def cmd_iam_template(args: argparse.Namespace, env: Environment) -> ExitCode:
@@ -103,18 +51,13 @@ def cmd_iam_template(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_apply(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.apply import run_apply
 
-    settings = repository_settings(args, env).with_overrides(
-        plan_max_age_days=args.plan_max_age_days,
-        max_deletions_per_apply=args.max_deletions,
-        required_approvals=args.required_approvals,
-    )
-    return run_apply(args, settings, env)
+    return run_apply(args, load_apply_settings(args, env), env)
 
 
 def cmd_open_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.open_pr import run_open_pr
 
-    plan_dirs = [_resolve(env, p) for p in args.plan_dir]
+    plan_dirs = [resolve_path(env, p) for p in args.plan_dir]
     settings = repository_settings(args, env)
     return run_open_pr(plan_dirs, settings, args.format, env, failed=args.failed_account)
 
@@ -122,7 +65,7 @@ def cmd_open_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.targets import run_targets
 
-    plans = [_resolve(env, p) for p in args.plans] if args.plans is not None else None
+    plans = [resolve_path(env, p) for p in args.plans] if args.plans is not None else None
     settings = repository_settings(args, env).with_overrides(regions=args.region or None)
     regions = settings.scan.regions if args.region else []
     return run_targets(settings, plans, regions, args.format, env)
@@ -131,7 +74,10 @@ def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.demo import run_demo
 
-    return run_demo(_resolve(env, args.output), env)
+    return run_demo(resolve_path(env, args.output), env)
+
+
+_PLAN_JSON_HELP = "the plan file (plans/<plan-id>/plan.json); plan.md is read and written beside it"
 
 
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
@@ -154,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="snapstart-cleaner",
         description="Find Lambda SnapStart versions that bill for nothing; delete them in a reviewed PR.",
     )
+    parser.add_argument("--version", action="version", version=version_text())
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PYPROJECT", help="settings file (default: ./pyproject.toml)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -166,33 +113,44 @@ def build_parser() -> argparse.ArgumentParser:
     scan.set_defaults(handler=cmd_scan)
 
     render = commands.add_parser(
-        "render", parents=[common], help="re-render plan.md (and the summary) from an edited plan.json"
+        "render", help="re-render plan.md (and the summary) from an edited plan.json"
     )
-    render.add_argument("plan_json", metavar="PLAN_JSON")
+    render.add_argument("plan_json", metavar="PLAN_JSON", help=_PLAN_JSON_HELP)
     render.set_defaults(handler=cmd_render)
 
-    validate = commands.add_parser(
-        "validate", parents=[common], help="check schema, Markdown sync and removals-only edits"
-    )
-    validate.add_argument("plan_json", metavar="PLAN_JSON")
+    validate = commands.add_parser("validate", help="check schema, Markdown sync and removals-only edits")
+    validate.add_argument("plan_json", metavar="PLAN_JSON", help=_PLAN_JSON_HELP)
     validate.add_argument("--against", metavar="ORIGINAL_JSON", help="the plan as the scanner proposed it")
-    validate.add_argument("--format", choices=("text", "json", "github"), default="text")
+    validate.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (file:line: message), json (one object) or github (::error annotations) (text)",
+    )
     validate.set_defaults(handler=cmd_validate)
 
     open_pr = commands.add_parser(
         "open-pr", parents=[common], help="open or update the plan pull request (GitHub REST API)"
     )
-    open_pr.add_argument("plan_dir", nargs="+", metavar="PLAN_DIR", help="plan folders (one per account)")
     open_pr.add_argument(
-        "--failed-account", action="append", default=[], metavar="ID=MESSAGE", help="an account not scanned"
+        "plan_dir", nargs="+", metavar="PLAN_DIR", help="plan folders (plans/<plan-id>), one per account"
     )
-    open_pr.add_argument("--format", choices=("text", "json"), default="text")
+    open_pr.add_argument(
+        "--failed-account",
+        action="append",
+        default=[],
+        metavar="ID=MESSAGE",
+        help="an account whose scan failed, named in the PR with why (repeatable)",
+    )
+    open_pr.add_argument(
+        "--format", choices=("text", "json"), default="text", help="what was done, as text or JSON (text)"
+    )
     open_pr.set_defaults(handler=cmd_open_pr)
 
     apply = commands.add_parser(
         "apply", parents=[common], help="re-verify and delete exactly the versions in a merged plan"
     )
-    apply.add_argument("plan_json", metavar="PLAN_JSON")
+    apply.add_argument("plan_json", metavar="PLAN_JSON", help="the merged plan (plans/<plan-id>/plan.json)")
     apply.add_argument("--dry-run", action="store_true", help="run every check, delete nothing")
     apply.add_argument(
         "--require-approval",
@@ -210,12 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     targets.add_argument("--plans", nargs="+", metavar="PLAN_JSON", help="apply: one entry per plan")
     targets.add_argument("--region", action="append", metavar="R", help="scan these regions in every account")
-    targets.add_argument("--format", choices=("github-matrix", "json", "text"), default="github-matrix")
+    targets.add_argument(
+        "--format",
+        choices=("github-matrix", "json", "text"),
+        default="github-matrix",
+        help="one JSON line for fromJSON (github-matrix, the default), JSON, or text",
+    )
     targets.set_defaults(handler=cmd_targets)
 
-    demo = commands.add_parser(
-        "demo", parents=[common], help="the whole loop on a simulated AWS account (no AWS needed)"
-    )
+    demo = commands.add_parser("demo", help="the whole loop on a simulated AWS account (no AWS needed)")
     demo.add_argument(
         "--output", default="demo-output", metavar="DIR", help="where the demo writes (demo-output)"
     )
@@ -251,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="for a service-managed StackSet: fixed role names, OIDC provider per account by parameter",
     )
     iam.set_defaults(handler=cmd_iam_template)
+
+    add_sandbox_parser(commands)
+    document(parser)
     return parser
 
 
@@ -259,7 +223,11 @@ def program(argv: Sequence[str], env: Environment) -> ExitCode:
     try:
         # argparse writes usage errors and --help to sys.stderr/sys.stdout: send them to env's streams.
         with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
-            args = parser.parse_args(list(argv))
+            args, unknown = parser.parse_known_args(list(argv))
+            if unknown:
+                # Said with the usage of the command they were given to, not the top level's.
+                command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+                command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exit_:
         # argparse exits 2 on usage errors (the contract's "bad input") and 0 for --help.
         return ExitCode.OK if exit_.code in (0, None) else ExitCode.BAD_INPUT

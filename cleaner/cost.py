@@ -7,7 +7,7 @@ GB restored, but a version nobody invokes is never restored, so deleting it save
 
 from __future__ import annotations
 
-SECONDS_PER_MONTH = 2_592_000  # DESIGN.md: a month is 30 days for cost figures
+SECONDS_PER_MONTH = 2_592_000  # a month is 30 days in every cost figure (plan.md, the PR, apply)
 
 # Runtime families whose SnapStart cache is billed. Extend here when AWS bills another runtime.
 BILLED_RUNTIME_PREFIXES: tuple[str, ...] = ("python", "dotnet")

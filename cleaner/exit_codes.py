@@ -1,4 +1,4 @@
-"""The exit codes of every command (DESIGN.md, "Exit codes")."""
+"""The exit codes of every command (README.md, "Commands", "Exit codes")."""
 
 from enum import IntEnum
 

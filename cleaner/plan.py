@@ -192,6 +192,8 @@ def default_plan_id(now: datetime) -> str:
 
 
 def validate_plan_id(plan_id: str) -> str:
+    if not plan_id:
+        raise BadInputError("--plan-id '': empty; leave the flag out for an id from the scan's UTC time")
     if not _PLAN_ID.fullmatch(plan_id):
         raise BadInputError(f"--plan-id {plan_id!r}: use letters, digits, '.', '_' and '-' only")
     return plan_id
@@ -206,6 +208,12 @@ def parse_plan(text: str, source: str) -> Plan:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInputError(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from error
+    if isinstance(document, dict) and isinstance(document.get("schema_version"), str):
+        line = line_for(locate_lines(text), ("schema_version",))
+        raise BadInputError(
+            f"{source}:{line}: schema_version must be the number {SCHEMA_VERSION}, not the string"
+            f" {json.dumps(document['schema_version'])}"
+        )
     if isinstance(document, dict) and document.get("schema_version") not in (None, SCHEMA_VERSION):
         raise BadInputError(
             f"{source}: unsupported schema_version {document['schema_version']!r}"

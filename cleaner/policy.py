@@ -15,7 +15,7 @@ from cleaner.inventory import Evidence, Function, FunctionVersion
 from cleaner.reasons import Reason, sort_reasons
 from cleaner.settings import ScanSettings
 
-# States of a version the scan considers (DESIGN.md); Pending versions are still being created.
+# States of a version the scan considers; Pending versions are still being created (a later scan sees them).
 CONSIDERED_STATES = frozenset({"Active", "Inactive", "Failed"})
 
 
@@ -47,7 +47,9 @@ def _too_recent(s: Subject) -> str | None:
         # Modified after the instant evaluated (clock skew, or a past --now): too recent at any setting.
         return f"modified {s.version.last_modified.isoformat()}, after the scan's now"
     age = age_days(s.version, s.now)
-    return f"{age} days old < min_age_days {min_age_days}" if age < min_age_days else None
+    if age >= min_age_days:
+        return None
+    return f"{age} day{'' if age == 1 else 's'} old < min_age_days {min_age_days}"
 
 
 def _kept_last_n(s: Subject) -> str | None:

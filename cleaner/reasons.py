@@ -1,4 +1,5 @@
-"""Reason flags: why a SnapStart version is kept, or why it qualifies for deletion (DESIGN.md)."""
+"""Reason flags: why a SnapStart version is kept, or why it qualifies for deletion (README.md, "What is
+a candidate")."""
 
 from enum import StrEnum
 

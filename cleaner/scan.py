@@ -90,8 +90,9 @@ class RegionScan:
         considered = snapstart_versions(self.functions)
         self.evidence = {version.key: Evidence() for _, version in considered}
         self.progress(
-            f"{self.region}: {sum(len(f.versions) for f in self.functions)} published versions in"
-            f" {len(self.functions)} functions, {len(considered)} with SnapStart"
+            f"{self.region}: {len(considered)} published versions with SnapStart considered, in"
+            f" {len({function.name for function, _ in considered})} functions"
+            f" (of {sum(len(f.versions) for f in self.functions)} published versions in all)"
         )
         for stage in (
             self._check_tags,
@@ -271,6 +272,22 @@ class RegionScan:
             return state, error
 
 
+# A usage window shorter than a week misses weekly jobs.
+SHORT_LOOKBACK_DAYS = 7
+
+
+def short_lookback_note(settings: ScanSettings) -> str | None:
+    """Say so when the usage window is short only because it defaulted to a small min_age_days."""
+    days = settings.effective_lookback_days
+    if settings.lookback_days is not None or days >= SHORT_LOOKBACK_DAYS:
+        return None
+    return (
+        f"usage was looked at over {days} day{'' if days == 1 else 's'} only: lookback_days is not set, so"
+        f" it follows min_age_days ({settings.min_age_days}); set lookback_days (--lookback-days) to see"
+        " older invocations"
+    )
+
+
 def resolve_regions(settings: ScanSettings, aws: AwsContext) -> list[str]:
     if settings.regions:
         return list(settings.regions)
@@ -283,6 +300,9 @@ def scan(aws: AwsContext, settings: ScanSettings, now: datetime, plan_id: str, p
     regions = resolve_regions(settings, aws)
     account_id = aws.account_id(regions[0])
     warnings = WarningLog()
+    note = short_lookback_note(settings)
+    if note:
+        warnings.notes.append(note)
     functions: list[Function] = []
     evidence: dict[VersionKey, Evidence] = {}
     for region in regions:

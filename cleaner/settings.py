@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -170,8 +171,9 @@ class Settings(_Strict):
                 flat[key] = value  # unknown: let `extra="forbid"` name it
         return {**flat, **sections}
 
-    def with_overrides(self, **overrides: Any) -> Self:
-        """A copy with CLI flags applied (None means "flag not given"); validated like the file."""
+    def with_overrides(self, flags: Mapping[str, str] | None = None, **overrides: Any) -> Self:
+        """A copy with CLI flags applied (None means "flag not given"); validated like the file. An
+        error names the flag: `flags` maps a setting to its flag where the names differ."""
         data = self.model_dump()
         for key, value in overrides.items():
             if value is None:
@@ -185,18 +187,29 @@ class Settings(_Strict):
         try:
             return type(self).model_validate(data)
         except ValidationError as error:
-            raise BadInputError(f"invalid option: {describe_validation_error(error, prefix='--')}") from error
+            raise BadInputError(f"invalid option: {describe_flag_error(error, flags or {})}") from error
 
 
-def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
+def describe_validation_error(error: ValidationError) -> str:
     parts = []
     for detail in error.errors():
         loc = [p for p in detail["loc"] if p not in ("scan", "apply", "github", "performance")]
         # accounts[1].scan_role_arn: an index reads as one, as in the TOML array it points into.
         name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
-        if prefix == "--":
-            name = "--" + name.replace("_", "-")
         parts.append(f"{name}: {detail['msg']}")
+    return "; ".join(parts)
+
+
+def describe_flag_error(error: ValidationError, flags: Mapping[str, str]) -> str:
+    """`--region 'x': ...`: each error names the flag as typed and the value it was given."""
+    parts = []
+    for detail in error.errors():
+        loc = [str(p) for p in detail["loc"] if p not in ("scan", "apply", "github", "performance")]
+        key = loc[0] if loc else ""
+        flag = flags.get(key, "--" + key.replace("_", "-"))
+        value = detail["input"]
+        shown = repr(value) if isinstance(value, str) else str(value)
+        parts.append(f"{flag} {shown}: {detail['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
 
 

@@ -1,4 +1,4 @@
-"""The GitHub Actions workflows: zizmor and actionlint find nothing, the security rules of DESIGN.md hold
+"""The GitHub Actions workflows: zizmor and actionlint find nothing, the README's security rules hold
 structurally (pinned actions, least permissions, no expression expansion inside `run:`), they agree with
 the roles `iam-template` trusts, and their shell steps do what they say when run against a real git
 history with a stand-in `snapstart-cleaner`."""

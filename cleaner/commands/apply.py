@@ -13,8 +13,8 @@ from cleaner.apply_journal import JOURNAL_FILE, JournalFile, JournalHeader, new_
 from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, Outcome, count_outcomes
 from cleaner.aws.session import AwsContext
 from cleaner.cancellation import stop_on_signals
-from cleaner.cli import Environment
 from cleaner.commands.writable import check_appendable_file, check_writable_folder
+from cleaner.environment import Environment
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, load_plan, write_text_atomically
 from cleaner.render import render_apply_markdown

@@ -15,7 +15,7 @@ from cleaner.render import markdown_text
 if TYPE_CHECKING:
     from github.Repository import Repository
 
-    from cleaner.cli import Environment
+    from cleaner.environment import Environment
     from cleaner.plan import Plan
     from cleaner.settings import Settings
 

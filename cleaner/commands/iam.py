@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cleaner.cli import Environment
+from cleaner.environment import Environment
 from cleaner.exit_codes import ExitCode
 from cleaner.iam_template import TemplateOptions, build_template
 

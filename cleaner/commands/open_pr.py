@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
-from cleaner.cli import Environment
+from cleaner.environment import Environment
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import open_repository
 from cleaner.github.plan_pr import FailedAccount, PlanFiles, PlanSet, publish_plan

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from cleaner.cli import Environment
+from cleaner.environment import Environment
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.jsonlines import line_for, locate_lines
 from cleaner.plan import PLAN_MD, load_plan, plan_json_text, write_text_atomically

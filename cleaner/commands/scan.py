@@ -8,8 +8,8 @@ import re
 
 from cleaner.accounts import account_scan_settings, find_account, plan_suffix
 from cleaner.aws.session import AwsContext
-from cleaner.cli import Environment, load_effective_settings, parse_instant
 from cleaner.commands.writable import check_writable_folder
+from cleaner.environment import Environment, load_effective_settings, parse_instant
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_files
 from cleaner.render import render_plan_markdown_chunks
@@ -20,7 +20,7 @@ from cleaner.settings import Settings
 def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
     settings = load_effective_settings(args, env)
     now = parse_instant(args.now) if args.now else env.clock()
-    plan_id = validate_plan_id(args.plan_id) if args.plan_id else default_plan_id(now)
+    plan_id = validate_plan_id(args.plan_id) if args.plan_id is not None else default_plan_id(now)
     account_id = args.account_id or ""
     if account_id:
         settings, plan_id = for_account(settings, account_id, args.region, plan_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from cleaner.cli import Environment
+from cleaner.environment import Environment
 from cleaner.exit_codes import ExitCode
 from cleaner.plan import load_plan
 from cleaner.settings import Settings

@@ -9,6 +9,7 @@ version from the plan, re-render, validate the edit against the scanner's origin
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -18,10 +19,32 @@ from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.settings import ScanSettings
 
 if TYPE_CHECKING:
-    from cleaner.cli import Environment
+    from cleaner.environment import Environment
 
 DEMO_REGION = "us-east-1"
 DEMO_SETTINGS = ScanSettings(regions=[DEMO_REGION], min_age_days=14, keep_last_n=3, exclude=["sandbox-*"])
+DEMO_SETTINGS_FILE = "demo-settings.toml"
+
+
+def demo_settings_toml() -> str:
+    """DEMO_SETTINGS as a `[tool.cleaner]` table (the values are plain names and numbers)."""
+    s = DEMO_SETTINGS
+    return (
+        "# The demo's settings: what `apply --config` reads in the demo.\n"
+        "[tool.cleaner]\n"
+        f"regions = {json.dumps(s.regions)}\n"
+        f"min_age_days = {s.min_age_days}\n"
+        f"keep_last_n = {s.keep_last_n}\n"
+        f"exclude = {json.dumps(s.exclude)}\n"
+    )
+
+
+def shown(path: Path, env: Environment) -> str:
+    """`path` as the user would type it where they ran the demo: relative to their folder if inside it."""
+    try:
+        return str(path.relative_to(env.cwd))
+    except ValueError:
+        return str(path)
 
 
 def run_demo(output: Path, env: Environment) -> ExitCode:
@@ -66,11 +89,15 @@ def run_demo(output: Path, env: Environment) -> ExitCode:
         json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown(plan))
         original_path = output / "original-plan.json"
         write_text_atomically(original_path, plan_json_text(plan))
-        print_summary(plan, str(json_path), str(md_path), "text", env)
-        env.print(f"Review page (the pull request body): {md_path}")
+        # The demo's settings, as a file the real commands read: never the ./pyproject.toml of wherever
+        # the demo happens to run.
+        settings_path = output / DEMO_SETTINGS_FILE
+        write_text_atomically(settings_path, demo_settings_toml())
+        print_summary(plan, shown(json_path, env), shown(md_path, env), "text", env)
+        env.print(f"Review page (the pull request body): {shown(md_path, env)}")
 
-        # The rest runs the real commands, as the workflows do, in the demo's folder.
-        demo_env = replace(env, cwd=output, environ={}, clock=lambda: now, aws_session=lambda: session)
+        # The rest runs the real commands, as the workflows do, with the paths a user would type.
+        demo_env = replace(env, environ={}, clock=lambda: now, aws_session=lambda: session)
         if not plan.delete:
             return ExitCode.OK
         dropped = max(plan.delete, key=lambda e: (e.estimated_monthly_cost_usd, e.key))
@@ -79,8 +106,8 @@ def run_demo(output: Path, env: Environment) -> ExitCode:
         edited = plan.model_copy(update={"delete": [e for e in plan.delete if e.key != dropped.key]})
         write_text_atomically(json_path, plan_json_text(edited))
         for argv in (
-            ["render", str(json_path)],
-            ["validate", str(json_path), "--against", str(original_path)],
+            ["render", shown(json_path, env)],
+            ["validate", shown(json_path, env), "--against", shown(original_path, env)],
         ):
             env.print(f"$ snapstart-cleaner {' '.join(argv)}")
             code = program(argv, demo_env)
@@ -96,8 +123,9 @@ def run_demo(output: Path, env: Environment) -> ExitCode:
             )
         env.print()
         env.print("== 3. merge -> apply: each entry re-verified against live state, then deleted ==")
-        env.print(f"$ snapstart-cleaner apply {json_path}")
-        code = program(["apply", str(json_path)], demo_env)
+        apply_argv = ["apply", shown(json_path, env), "--config", shown(settings_path, env)]
+        env.print(f"$ snapstart-cleaner {' '.join(apply_argv)}")
+        code = program(apply_argv, demo_env)
         remaining = {
             (f["FunctionName"], f["Version"])
             for f in session.client("lambda").list_functions(FunctionVersion="ALL")["Functions"]
@@ -105,5 +133,5 @@ def run_demo(output: Path, env: Environment) -> ExitCode:
         still_there = (dropped.function_name, dropped.version) in remaining
         env.print()
         env.print(f"{dropped.label}, dropped in review, still exists: {still_there}")
-        env.print(f"Outcome page (posted on the merged PR): {plan_dir / 'apply-result.md'}")
+        env.print(f"Outcome page (posted on the merged PR): {shown(plan_dir / 'apply-result.md', env)}")
         return code

@@ -5,7 +5,7 @@ create/update, so no simulated version would ever have SnapStart. This patch sto
 function object; `publish_version` copies that object, so every version keeps the value it was
 published with, as on AWS. It works in-process (`mock_aws`) and with `ThreadedMotoServer`.
 
-Only the demo and the tests install it: the product never relies on moto.
+Only the demo, the sandbox and the tests install it: the product never relies on moto.
 """
 
 from __future__ import annotations

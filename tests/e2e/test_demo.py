@@ -18,8 +18,8 @@ from .conftest import CliRunner
 
 pytestmark = pytest.mark.e2e
 
-# The reason flags of DESIGN.md's table, as a user reads them there.
-DESIGN_REASON_FLAGS = {
+# The reason flags of the README's table ("What is a candidate"), as a user reads them there.
+README_REASON_FLAGS = {
     "too_recent",
     "protected_kept_last_n",
     "alias_protected",
@@ -44,7 +44,7 @@ def closed_port() -> int:
 def test_the_demo_shows_every_reason_flag_without_aws_even_with_an_endpoint_configured(
     cli: CliRunner, tmp_path: Path
 ) -> None:
-    assert {reason.value for reason in Reason} == DESIGN_REASON_FLAGS
+    assert {reason.value for reason in Reason} == README_REASON_FLAGS
 
     # An AWS_ENDPOINT_URL that refuses connections: the demo must never send anything there.
     result = cli("demo", "--output", "demo-out", endpoint=f"http://127.0.0.1:{closed_port()}", timeout=30)
@@ -55,7 +55,7 @@ def test_the_demo_shows_every_reason_flag_without_aws_even_with_an_endpoint_conf
     assert str(plan_json.with_name("plan.md")) in result.stdout
     plan = load_plan(plan_json)
     found = {reason.value for entry in [*plan.delete, *plan.keep] for reason in entry.reasons}
-    assert found == DESIGN_REASON_FLAGS
+    assert found == README_REASON_FLAGS
     assert plan.delete and all(e.reasons == [Reason.NO_ACTIVITY_AND_STALE] for e in plan.delete)
     assert re.search(r"Plan demo: \d+ SnapStart versions to delete", result.stdout)
     # The one denied permission of the demo is reported, not hidden.
@@ -65,3 +65,19 @@ def test_the_demo_shows_every_reason_flag_without_aws_even_with_an_endpoint_conf
     out, err = io.StringIO(), io.StringIO()
     code = program(["validate", str(plan_json)], Environment(stdout=out, stderr=err, cwd=tmp_path))
     assert code == ExitCode.OK, out.getvalue() + err.getvalue()
+
+
+def test_the_demos_pages_and_commands_name_the_plan_where_it_is_from_where_the_demo_ran(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    result = cli("demo", timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    apply_md = (tmp_path / "demo-output" / "plans" / "demo" / "apply-result.md").read_text()
+    assert "plan `demo-output/plans/demo/plan.json`" in apply_md
+    assert (tmp_path / "demo-output/plans/demo/plan.json").is_file()
+    # Each command the demo shows names paths that exist from the folder it ran in.
+    shown = [line.removeprefix("$ snapstart-cleaner ").split() for line in result.stdout.splitlines()]
+    commands = [argv for argv in shown if argv and argv[0] in ("render", "validate", "apply")]
+    assert [argv[0] for argv in commands] == ["render", "validate", "apply"]
+    paths = [arg for argv in commands for arg in argv[1:] if not arg.startswith("--")]
+    assert paths and all((tmp_path / path).is_file() for path in paths), paths

@@ -8,6 +8,7 @@ libraries stay loaded; a cycle can only run through our own modules).
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
@@ -82,3 +83,31 @@ def test_python_dash_m_cleaner_runs_the_program() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "usage: snapstart-cleaner" in result.stdout
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, at any level (TYPE_CHECKING and function bodies too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_no_command_module_imports_the_cli() -> None:
+    """cli.py parses and dispatches; the commands take what they share from cleaner.environment, so
+    the two never import each other (the cycle issue 12 found)."""
+    package = Path(cleaner.__file__).parent
+    modules = [
+        *(package / "commands").glob("*.py"),
+        *(package / "sandbox").glob("*.py"),
+        package / "environment.py",
+    ]
+    importing = [
+        str(path.relative_to(package)) for path in modules if "cleaner.cli" in _imported_modules(path)
+    ]
+    assert len(modules) > 8
+    assert importing == []

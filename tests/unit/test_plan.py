@@ -407,3 +407,13 @@ def test_values_of_the_wrong_kind_are_refused_not_coerced(
     doc = document()
     edit(doc)
     assert message in parse_error(doc)
+
+
+def test_a_schema_version_written_as_a_string_says_it_must_be_the_number() -> None:
+    doc = document()
+    doc["schema_version"] = "1"
+    text = json.dumps(doc, indent=2)
+    message = parse_error(text)
+    assert message == (
+        f'{SOURCE}:{line_of(text, "schema_version")}: schema_version must be the number 1, not the string "1"'
+    )

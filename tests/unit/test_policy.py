@@ -203,7 +203,7 @@ def test_details_explain_each_reason_in_the_same_order() -> None:
     assert decision.details == [
         "excluded by include/exclude settings",
         "function tagged snapstart-cleaner:keep",
-        "1 days old < min_age_days 14",
+        "1 day old < min_age_days 14",
         "among the newest 4 published versions",
         "alias live (primary)",
         "event source mapping uuid-1",
@@ -314,8 +314,8 @@ def subjects(draw: st.DrawFn) -> tuple[Function, FunctionVersion, Evidence, Scan
 
 
 def oracle_protections(fn: Function, v: FunctionVersion, e: Evidence, s: ScanSettings) -> set[Reason]:
-    """DESIGN.md's table, written independently of cleaner/policy.py: every protection that holds on
-    the evidence gathered (unchecked fields protect nothing by themselves)."""
+    """The README's table ("What is a candidate"), written independently of cleaner/policy.py: every
+    protection that holds on the evidence gathered (unchecked fields protect nothing by themselves)."""
     keep_n, min_age = s.keep_last_n, s.min_age_days
     for override in s.overrides:
         if fnmatch.fnmatchcase(fn.name, override.functions):
