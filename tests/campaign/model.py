@@ -13,7 +13,7 @@ and threshold is whole days. So the oracle and the product can never disagree by
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 SCAN_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -68,6 +68,7 @@ class SettingsSpec:
     exclude: tuple[str, ...] = ()
     protect_tag: str = DEFAULT_TAG
     overrides: tuple[tuple[str, int | None, int | None], ...] = ()  # (glob, keep_last_n, min_age_days)
+    max_deletions_per_apply: int | None = None  # read by apply only
 
 
 @dataclass(frozen=True)
@@ -83,18 +84,21 @@ class ScanFlags:
 
 @dataclass(frozen=True)
 class Edit:
-    """The reviewer: drops planned versions (`remove_share` of them, chosen by `seed`), and first
-    tries to add one kept version, which validate must reject."""
+    """The reviewer: drops planned versions (`remove_share` of them, chosen by `seed`), after trying
+    one change that validate must reject. `tamper`: add (a kept version moved to `delete`, disguised
+    as a candidate), retarget (a planned entry pointed at another version of its function), settings
+    (keep_last_n lowered), unkeep (an entry removed from `keep`); "" for none."""
 
     remove_share: float = 0.0
-    attempt_addition: bool = False
+    tamper: str = ""
     seed: int = 0
 
 
 @dataclass(frozen=True)
 class Drift:
     """One change to the account between scan and apply. `kind` is one of: move_alias, add_weight,
-    traffic, publish, mapping, tag, policy, recreate, republish, delete_version."""
+    delete_alias, traffic, publish, mapping, tag, policy, recreate, delete_function, republish,
+    delete_version."""
 
     kind: str
     function: str
@@ -130,6 +134,7 @@ class Scenario:
     edit: Edit = field(default_factory=Edit)
     drift: tuple[Drift, ...] = ()
     apply_days_later: int = 1  # apply runs this many days and one hour after the scan
+    dry_run_first: bool = False  # an `apply --dry-run` before the apply
     scan_faults: Faults | None = None
     apply_faults: Faults | None = None
 
@@ -154,11 +159,14 @@ _OPERATIONS = (
 
 
 def _half_day(rng: random.Random, low: int, high: int) -> float:
-    return rng.randint(low, high) + 0.5
+    """Whole days plus a fraction that keeps at least an hour from every whole-day boundary, at the
+    scan (fraction .1 to .9) and at the apply (one hour later: .14 to .94)."""
+    return rng.randint(low, high) + rng.choice((0.5, 0.5, 0.1, 0.9))
 
 
 def _function(rng: random.Random, name: str) -> FunctionSpec:
-    count = rng.randint(1, 7)
+    # Now and then past 9 versions: 10 < 9 as text, not as a version number.
+    count = rng.randint(1, 7) if rng.random() < 0.9 else rng.randint(9, 12)
     ages = sorted((_half_day(rng, 0, 120) for _ in range(count)), reverse=True)
     snapstart_always = rng.random() < 0.7
     versions = tuple(VersionSpec(age, snapstart_always or rng.random() < 0.6) for age in ages)
@@ -247,6 +255,7 @@ def _drift(rng: random.Random, functions: tuple[FunctionSpec, ...]) -> list[Drif
             (
                 "move_alias",
                 "add_weight",
+                "delete_alias",
                 "traffic",
                 "traffic",
                 "publish",
@@ -254,6 +263,7 @@ def _drift(rng: random.Random, functions: tuple[FunctionSpec, ...]) -> list[Drif
                 "tag",
                 "policy",
                 "recreate",
+                "delete_function",
                 "republish",
                 "delete_version",
             )
@@ -261,7 +271,7 @@ def _drift(rng: random.Random, functions: tuple[FunctionSpec, ...]) -> list[Drif
         if kind == "traffic":
             traffic = _traffic(rng, function, (0, 10))
             changes.append(Drift(kind, function.name, traffic=traffic))
-        elif kind in ("move_alias", "add_weight"):
+        elif kind in ("move_alias", "add_weight", "delete_alias"):
             alias = rng.choice(function.aliases).name if function.aliases else "moved"
             changes.append(Drift(kind, function.name, version=version, alias=alias))
         elif kind in ("publish", "republish"):
@@ -271,6 +281,8 @@ def _drift(rng: random.Random, functions: tuple[FunctionSpec, ...]) -> list[Drif
         elif kind == "recreate":
             ages = sorted((_half_day(rng, 0, 60) for _ in range(rng.randint(1, count + 1))), reverse=True)
             changes.append(Drift(kind, function.name, versions=tuple(VersionSpec(a) for a in ages)))
+        elif kind == "delete_function":
+            changes.append(Drift(kind, function.name))
         elif kind == "tag":
             changes.append(Drift(kind, function.name, tag=rng.choice((DEFAULT_TAG, TEAM_TAG))))
         else:
@@ -309,16 +321,20 @@ def generate(seed: int) -> Scenario:
     rng = stream("settings")
     scan_file = _settings(rng, names)
     apply_file = scan_file if rng.random() < 0.6 else _settings(rng, names)
+    if rng.random() < 0.05:
+        apply_file = replace(apply_file, max_deletions_per_apply=rng.randint(1, 3))
     flags = _flags(rng)
     rng = stream("edit")
     edit = Edit(
         remove_share=rng.choice((0.0, 0.0, 0.3, 0.6)),
-        attempt_addition=rng.random() < 0.3,
+        tamper=rng.choice(("add", "add", "retarget", "settings", "unkeep")) if rng.random() < 0.35 else "",
         seed=rng.randint(0, 10**6),
     )
     rng = stream("drift")
     drift = tuple(_drift(rng, functions)) if rng.random() < 0.5 else ()
-    days_later = rng.choice((0, 1, 3, 5))
+    # Now and then later than plan_max_age_days (14): apply must refuse the stale plan.
+    days_later = rng.choice((0, 1, 3, 5, 0, 1, 3, 5, 0, 1, 3, 5, 0, 1, 3, 5, 15))
+    dry_run_first = rng.random() < 0.2
     rng = stream("faults")
     scan_faults = _faults(rng) if rng.random() < 0.3 else None
     apply_faults = _faults(rng) if rng.random() < 0.35 else None
@@ -332,6 +348,7 @@ def generate(seed: int) -> Scenario:
         edit=edit,
         drift=drift,
         apply_days_later=days_later,
+        dry_run_first=dry_run_first,
         scan_faults=scan_faults,
         apply_faults=apply_faults,
     )

@@ -73,6 +73,8 @@ def pyproject(settings: SettingsSpec) -> str:
     ]
     if settings.lookback_days is not None:
         lines.append(f"lookback_days = {settings.lookback_days}")
+    if settings.max_deletions_per_apply is not None:
+        lines.append(f"max_deletions_per_apply = {settings.max_deletions_per_apply}")
     for glob, keep, age in settings.overrides:
         lines += ["", "[[tool.cleaner.overrides]]", f"functions = {json.dumps(glob)}"]
         lines += [f"keep_last_n = {keep}"] if keep is not None else []
@@ -219,6 +221,12 @@ class _Run:
             for v in f.versions
         }
         current_uid = {key: world.uid(*key) for key in planned_uid}
+        limit = s.apply_file.max_deletions_per_apply
+        if s.apply_days_later > 14 or (limit is not None and len(merged) > limit):
+            self._check_refused(world)
+            return report
+        if s.dry_run_first:
+            self._check_dry_run(world, merged, planned_uid, current_uid, verdicts, apply_now)
         self.c.injector.activate(s.apply_faults, s.seed + 1)
         code, output = self.cli(apply_now, "apply", str(self.plan_path))
         self.c.injector.activate(None, 0)
@@ -286,17 +294,16 @@ class _Run:
         markdown = self.plan_path.with_name("plan.md")
         original_md = markdown.read_text()
         rng = random.Random(edit.seed)
-        if edit.attempt_addition and plan["keep"]:
+        if edit.tamper:
             document = json.loads(original.read_text())
-            added = document["keep"].pop(rng.randrange(len(document["keep"])))
-            # Disguised as a candidate (schema-valid): only the removals-only rule can catch it.
-            added.update(reasons=["no_activity_and_stale"], details=[])
-            document["delete"].append(added)
-            self.plan_path.write_text(json.dumps(document, indent=2) + "\n")
-            self.cli(SCAN_NOW, "render", str(self.plan_path))
-            code, output = self.cli(SCAN_NOW, "validate", str(self.plan_path), "--against", str(original))
-            if code != 1:
-                self.report.violate(f"validate accepted an added entry (exit {code}): {output[-1000:]}")
+            if _tamper(document, edit.tamper, rng):
+                self.plan_path.write_text(json.dumps(document, indent=2) + "\n")
+                self.cli(SCAN_NOW, "render", str(self.plan_path))
+                code, output = self.cli(SCAN_NOW, "validate", str(self.plan_path), "--against", str(original))
+                if code != 1:
+                    self.report.violate(
+                        f"validate accepted a {edit.tamper} edit (exit {code}): {output[-1000:]}"
+                    )
             shutil.copyfile(original, self.plan_path)
             markdown.write_text(original_md)
         document = json.loads(original.read_text())
@@ -313,7 +320,49 @@ class _Run:
         merged: list[dict[str, Any]] = json.loads(self.plan_path.read_text())["delete"]
         return merged
 
-    # --- apply checks --------------------------------------------------------------------------------
+    # --- apply checks ---------------------------------------------------------------------------------
+
+    def _check_refused(self, world: World) -> None:
+        """A stale plan, or one over max_deletions_per_apply: refused, exit 2, nothing deleted."""
+        apply_now = SCAN_NOW + timedelta(days=self.s.apply_days_later, hours=1)
+        code, output = self.cli(apply_now, "apply", str(self.plan_path))
+        self.report.apply_exit = code
+        gone = world.forget_deleted()
+        if code != 2 or gone:
+            self.report.unsafe_deletions += len(gone)
+            self.report.violate(f"apply of a refused plan exited {code}, deleted {gone}: {output[-1000:]}")
+
+    def _check_dry_run(
+        self,
+        world: World,
+        merged: list[dict[str, Any]],
+        planned_uid: dict[tuple[str, str], str | None],
+        current_uid: dict[tuple[str, str], str | None],
+        verdicts: dict[str, set[str]],
+        now: datetime,
+    ) -> None:
+        code, output = self.cli(now, "apply", str(self.plan_path), "--dry-run")
+        gone = world.forget_deleted()
+        if gone:
+            self.report.unsafe_deletions += len(gone)
+            self.report.violate(f"UNSAFE DELETION (dry run): {[v.uid for v in gone]}")
+        results = self._result()
+        for entry in merged:
+            key = (entry["function_name"], entry["version"])
+            now_uid = current_uid[key]
+            if now_uid is None:
+                expected = "already_deleted"
+            elif now_uid != planned_uid[key] or verdicts[now_uid]:
+                expected = "skipped"
+            else:
+                expected = "would_delete"
+            outcome = results[key][0]["outcome"] if key in results else None
+            if outcome != expected:
+                self.report.violate(
+                    f"dry run: {key[0]}:{key[1]} ended {outcome}, the oracle expects {expected}"
+                )
+        if code != 0:
+            self.report.violate(f"dry run without faults exited {code}: {output[-1000:]}")
 
     def _answer_lost(self, key: tuple[str, str]) -> bool:
         return any(url.endswith(f"/functions/{key[0]}?Qualifier={key[1]}") for url in self.c.injector.lost)
@@ -435,6 +484,36 @@ class _Run:
                 report.violate(f"re-run deleted {key[0]}:{key[1]}, which the first run ended {before}")
         if any(r[0]["outcome"] == "failed" for r in results.values()) != (code == 1) or code not in (0, 1):
             report.violate(f"re-run exited {code}: {output[-1500:]}")
+
+
+def _tamper(document: dict[str, Any], how: str, rng: random.Random) -> bool:
+    """Change a plan the way validate must reject; False when this plan offers nothing to change."""
+    delete, keep = document["delete"], document["keep"]
+    if how == "add" and keep:
+        added = keep.pop(rng.randrange(len(keep)))
+        # Disguised as a candidate (schema-valid): only the removals-only rule can catch it.
+        added.update(reasons=["no_activity_and_stale"], details=[])
+        delete.append(added)
+        return True
+    if how == "retarget" and delete:
+        entry = rng.choice(delete)
+        others = [e for e in keep if e["function_name"] == entry["function_name"]]
+        if not others:
+            return False
+        other = rng.choice(others)
+        for name in ("version", "function_arn", "last_modified", "code_sha256", "age_days"):
+            entry[name] = other[name]
+        keep.remove(other)
+        return True
+    if how == "settings":
+        document["settings"]["keep_last_n"] = (
+            max(0, document["settings"]["keep_last_n"] - 1) if document["settings"]["keep_last_n"] else 5
+        )
+        return True
+    if how == "unkeep" and keep:
+        keep.pop(rng.randrange(len(keep)))
+        return True
+    return False
 
 
 # --- minimising ---------------------------------------------------------------------------------------

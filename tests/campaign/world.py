@@ -258,6 +258,9 @@ class World:
             return True
         if change.kind == "recreate":
             return self._recreate(function, change, apply_now)
+        if change.kind == "delete_function":
+            self._delete_function(function)
+            return True
         if change.version not in numbers:
             return False
         if change.kind == "move_alias":
@@ -269,6 +272,12 @@ class World:
             if current is None or current.primary == change.version:
                 return False
             self.set_alias(change.function, change.alias, current.primary, {change.version: 0.2})
+            return True
+        if change.kind == "delete_alias":
+            if change.alias not in function.aliases:
+                return False
+            self.lambda_.delete_alias(FunctionName=change.function, Name=change.alias)
+            del function.aliases[change.alias]
             return True
         if change.kind == "mapping":
             self.add_mapping(change.function, change.version)
@@ -282,13 +291,16 @@ class World:
             return self._delete_out_of_band(function, change.version)
         raise ValueError(f"unknown drift {change.kind}")
 
-    def _recreate(self, function: LiveFunction, change: Drift, apply_now: datetime) -> bool:
+    def _delete_function(self, function: LiveFunction) -> None:
         # Mappings first: what AWS does to a deleted function's mappings is not what this models.
         for uuids in function.mappings.values():
             for uuid in uuids:
                 self.lambda_.delete_event_source_mapping(UUID=uuid)
         self.lambda_.delete_function(FunctionName=function.name)
         del self.functions[function.name]
+
+    def _recreate(self, function: LiveFunction, change: Drift, apply_now: datetime) -> bool:
+        self._delete_function(function)
         self._create_function(function.name, change.versions, apply_now)
         return True
 
