@@ -364,9 +364,6 @@ class _Run:
         if code != 0:
             self.report.violate(f"dry run without faults exited {code}: {output[-1000:]}")
 
-    def _answer_lost(self, key: tuple[str, str]) -> bool:
-        return any(url.endswith(f"/functions/{key[0]}?Qualifier={key[1]}") for url in self.c.injector.lost)
-
     def _result(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
         document = json.loads((self.plan_path.parent / "apply-result.json").read_text())
         found: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -399,10 +396,7 @@ class _Run:
                     f"UNSAFE DELETION ({run}): {version.uid}, the oracle keeps it: {verdicts[version.uid]}"
                 )
         said = {key for key, entries in results.items() if any(e["outcome"] == "deleted" for e in entries)}
-        # A deletion whose answer was lost is retried, finds the version gone and says already_deleted:
-        # from AWS's answers alone it cannot be told from someone else's deletion.
-        lost = {key for key in gone_keys - said if self._answer_lost(key)}
-        if said != gone_keys - lost:
+        if said != gone_keys:
             report.violate(f"{run}: apply-result says deleted {sorted(said)}, AWS lost {sorted(gone_keys)}")
 
     def _check_apply(
@@ -451,8 +445,6 @@ class _Run:
                 continue
             if faulted and outcome == "failed":
                 continue  # said so: a check or the deletion could not be completed
-            if expected == "deleted" and outcome == "already_deleted" and self._answer_lost(key):
-                continue
             report.violate(
                 f"apply: {key[0]}:{key[1]} ended {outcome}, the oracle expects {expected}"
                 f" (reasons now: {verdicts.get(now_uid or '', set())}; faults: {faulted})"

@@ -153,7 +153,8 @@ def _ok(report: Report) -> Report:
     return report
 
 
-def test_a_deletion_whose_answer_is_lost_is_retried_and_reported_already_deleted(campaign: Campaign) -> None:
+def test_a_deletion_whose_answer_is_lost_is_retried_and_recorded_as_deleted(campaign: Campaign) -> None:
+    # The campaign's first finding: reported already_deleted before (tests/apply/test_apply_lost_answer.py).
     report = _ok(campaign.run(_one_function(apply_faults=Faults(services=("lambda",), lost_rate=1.0))))
     assert report.deleted == 3
     assert report.apply_exit == 0
