@@ -155,6 +155,7 @@ _OPERATIONS = (
     ("lambda", "DeleteFunction"),
     ("cloudwatch", "GetMetricData"),
     ("resource-groups-tagging-api", "GetResources"),
+    ("sts", "GetCallerIdentity"),
 )
 
 

@@ -26,7 +26,7 @@ import boto3
 from cleaner.cli import Environment, program
 from tests.campaign.model import SCAN_NOW, Edit, Faults, ScanFlags, Scenario, SettingsSpec
 from tests.campaign.oracle import Rules, protections, rules
-from tests.campaign.world import REGION, FaultInjector, World
+from tests.campaign.world import REGION, Clients, FaultInjector, World
 
 PLAN_ID = "p1"
 
@@ -124,6 +124,7 @@ class Campaign:
         self.mock.start()
         self.session = boto3.Session(region_name=REGION)
         self.injector = FaultInjector(self.session)
+        self.clients = Clients.of(self.session)
         self.backoff = _NoBackoff()
         self._endpoint: Any = importlib.import_module("botocore.endpoint")
         self._saved_time = self._endpoint.time
@@ -178,7 +179,7 @@ class _Run:
 
     def go(self) -> Report:
         s, report = self.s, self.report
-        world = World(self.c.session, SCAN_NOW)
+        world = World(self.c.clients, SCAN_NOW)
         for spec in s.functions:
             world.create(spec)
         for traffic in s.traffic:
@@ -235,6 +236,13 @@ class _Run:
         apply_faulted = report.faults_injected > scan_faults
         report.clean = report.faults_injected == 0 and not report.drifted
         gone = world.forget_deleted()
+        if code == 3:
+            # An access error before the first deletion (credentials, account): nothing may be gone.
+            denied = s.apply_faults is not None and s.apply_faults.deny == ("sts", "GetCallerIdentity")
+            if gone or not denied:
+                report.unsafe_deletions += len(gone)
+                report.violate(f"apply exited 3, deleted {[v.uid for v in gone]}: {output[-1000:]}")
+            return report
         first = self._check_apply(
             merged, planned_uid, current_uid, verdicts, gone, code, output, faulted=apply_faulted
         )

@@ -70,20 +70,36 @@ class Datapoint:
     count: int
 
 
-class World:
-    def __init__(self, session: boto3.Session, now: datetime) -> None:
-        self.session = session
-        self.now = now
-        self.lambda_: Any = session.client("lambda", region_name=REGION)
-        self.cloudwatch: Any = session.client("cloudwatch", region_name=REGION)
-        self.sqs: Any = session.client("sqs", region_name=REGION)
-        iam: Any = session.client("iam", region_name=REGION)
-        self.role_arn = iam.create_role(RoleName="campaign", AssumeRolePolicyDocument=_ROLE_POLICY)["Role"][
-            "Arn"
+@dataclass(frozen=True)
+class Clients:
+    """The clients the world is built with: made once per campaign (creating a client costs more than
+    most calls), valid across resets of moto."""
+
+    lambda_: Any
+    cloudwatch: Any
+    sqs: Any
+    iam: Any
+
+    @classmethod
+    def of(cls, session: boto3.Session) -> Clients:
+        made: list[Any] = [
+            session.client(name, region_name=REGION) for name in ("lambda", "cloudwatch", "sqs", "iam")
         ]
+        return cls(*made)
+
+
+class World:
+    def __init__(self, clients: Clients, now: datetime) -> None:
+        self.now = now
+        self.lambda_ = clients.lambda_
+        self.cloudwatch = clients.cloudwatch
+        self.sqs = clients.sqs
+        role = clients.iam.create_role(RoleName="campaign", AssumeRolePolicyDocument=_ROLE_POLICY)
+        self.role_arn = role["Role"]["Arn"]
         self.functions: dict[str, LiveFunction] = {}
         self.metrics: list[Datapoint] = []
         self._generations = 0
+        self._created_with = True  # SnapStart of the function as last created
         self._queues = 0
 
     # --- building ------------------------------------------------------------------------------------
@@ -127,6 +143,7 @@ class World:
             Tags={tag: "yes" for tag in tags},
         )
         self.functions[name] = LiveFunction(name, self._generations, tags=set(tags))
+        self._created_with = first
         for spec in versions:
             self.publish(name, spec.snapstart, base - timedelta(days=spec.age_days))
 
@@ -137,9 +154,11 @@ class World:
         self.lambda_.update_function_code(
             FunctionName=name, ZipFile=_zip(code or f"# {name} v{len(function.versions) + 1}\n")
         )
-        self.lambda_.update_function_configuration(
-            FunctionName=name, SnapStart={"ApplyOn": "PublishedVersions" if snapstart else "None"}
-        )
+        previous = function.versions[-1].snapstart if function.versions else self._created_with
+        if snapstart != previous:
+            self.lambda_.update_function_configuration(
+                FunctionName=name, SnapStart={"ApplyOn": "PublishedVersions" if snapstart else "None"}
+            )
         number = int(self.lambda_.publish_version(FunctionName=name)["Version"])
         assert function.version(number) is None, f"moto reused version number {number} of {name}"
         from moto.awslambda.models import lambda_backends
@@ -374,6 +393,7 @@ class FaultInjector:
         self._local = threading.local()
         events: Any = session.events
         events.register_first("before-send", self._answer)
+        events.register_first("before-call", self._deny)
         # botocore hands `before-send` to every handler, moto's included, and takes the first answer:
         # without this, moto would carry out a request the fault says never arrived.
         from moto.core.botocore_stubber import BotocoreStubber
@@ -407,6 +427,21 @@ class FaultInjector:
     def _count(self, what: str) -> None:
         self.injected[what] = self.injected.get(what, 0) + 1
 
+    def _deny(self, event_name: str = "", **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        """Access denied, before anything is sent (botocore never retries it), on any service."""
+        faults = self.active
+        _event, service_id, operation = event_name.split(".", 2)
+        if faults is None or faults.deny != (service_id, operation):
+            return None
+        with self._lock:
+            self._count(f"denied {service_id}:{operation}")
+        message = f"User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: {operation}"
+        parsed = {
+            "Error": {"Code": "AccessDeniedException", "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
+        return AWSResponse("https://denied.invalid", 403, {}, None), parsed  # type: ignore[arg-type]
+
     def _answer(self, request: Any, event_name: str = "", **_: Any) -> AWSResponse | None:
         faults = self.active
         if faults is None:
@@ -415,13 +450,6 @@ class FaultInjector:
         if service_id not in self._protocols:
             return None
         protocol = self._protocols[service_id]
-        if faults.deny == (service_id, operation):
-            with self._lock:
-                self._count(f"denied {service_id}:{operation}")
-            self._local.intercepted = True
-            return http_error(
-                protocol, 403, "AccessDeniedException", f"not authorized to perform {operation}"
-            )
         if service_id not in faults.services:
             return None
         body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
