@@ -286,6 +286,9 @@ class _Run:
                 report.violate(
                     f"UNSAFE PROPOSAL: scan proposes {key[0]}:{key[1]}, the oracle keeps it: {why}"
                 )
+        incomplete = [e for e in plan["keep"] if "check_incomplete" in e["reasons"]]
+        if incomplete and not plan["warnings"]:
+            report.violate(f"scan kept {len(incomplete)} version(s) check_incomplete and warned of nothing")
         if not faulted:
             proposed = {(e["function_name"], e["version"]) for e in plan["delete"]}
             if proposed != safe:
@@ -435,6 +438,12 @@ class _Run:
         failed = any(o == "failed" for o in outcomes.values())
         if code != (1 if failed else 0):
             report.violate(f"apply exited {code} with outcomes {outcomes}: {output[-1500:]}")
+        for key, entries in results.items():
+            entry = entries[0]
+            if entry["outcome"] == "failed" and not (
+                entry["message"] and {"check_incomplete", "delete_failed"} & set(entry["reasons"])
+            ):
+                report.violate(f"apply: {key[0]}:{key[1]} failed without saying what: {entry}")
         for key in merged_keys:
             outcome = outcomes.get(key)
             now_uid, was_uid = current_uid[key], planned_uid[key]
