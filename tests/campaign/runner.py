@@ -568,8 +568,12 @@ def _simpler(scenario: Scenario) -> Iterator[Scenario]:
             return replace(scenario, functions=tuple(functions))
 
         for name in ("aliases", "mappings", "policies", "tags"):
-            if getattr(function, name):
+            items = getattr(function, name)
+            if items:
                 yield with_function(replace(function, **{name: ()}))
+            if len(items) > 1:
+                for drop in range(len(items)):
+                    yield with_function(replace(function, **{name: items[:drop] + items[drop + 1 :]}))
         if function.unqualified_policy:
             yield with_function(replace(function, unqualified_policy=False))
         if len(function.versions) > 1:
@@ -586,6 +590,8 @@ def _simpler(scenario: Scenario) -> Iterator[Scenario]:
                 yield replace(scenario, **{settings_field: replace(settings, **{name: ()})})
     if scenario.apply_days_later:
         yield replace(scenario, apply_days_later=0)
+    if scenario.dry_run_first:
+        yield replace(scenario, dry_run_first=False)
 
 
 def minimise(scenario: Scenario, fails: Callable[[Scenario], bool], budget: int = 150) -> Scenario:
