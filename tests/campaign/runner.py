@@ -46,6 +46,9 @@ class Report:
     # Scenarios with no drift and no fault: planned versions the oracle finds safe at apply, and how
     # many of them apply deleted.
     clean: bool = False
+    tampered: bool = False  # the reviewer tried a change validate must reject
+    refused: bool = False  # a stale or oversized plan, refused by apply
+    dry_run: bool = False
     safe_planned: int = 0
     safe_deleted: int = 0
 
@@ -224,9 +227,11 @@ class _Run:
         current_uid = {key: world.uid(*key) for key in planned_uid}
         limit = s.apply_file.max_deletions_per_apply
         if s.apply_days_later > 14 or (limit is not None and len(merged) > limit):
+            report.refused = True
             self._check_refused(world)
             return report
         if s.dry_run_first:
+            report.dry_run = True
             self._check_dry_run(world, merged, planned_uid, current_uid, verdicts, apply_now)
         self.c.injector.activate(s.apply_faults, s.seed + 1)
         code, output = self.cli(apply_now, "apply", str(self.plan_path))
@@ -308,6 +313,7 @@ class _Run:
         if edit.tamper:
             document = json.loads(original.read_text())
             if _tamper(document, edit.tamper, rng):
+                self.report.tampered = True
                 self.plan_path.write_text(json.dumps(document, indent=2) + "\n")
                 self.cli(SCAN_NOW, "render", str(self.plan_path))
                 code, output = self.cli(SCAN_NOW, "validate", str(self.plan_path), "--against", str(original))
