@@ -303,6 +303,13 @@ class Applier:
         except AWS_ERRORS as error:
             seconds = time.monotonic() - started
             message = describe(error, "lambda:DeleteFunction")
+            if is_not_found(error) and _retried(error):
+                # The version was there at re-verification a moment ago, and an earlier attempt of this
+                # very call may have deleted it and lost the answer (a 5xx or a timeout on the way back):
+                # count it as this run's deletion, or the record would miss a version this run deleted.
+                return _result(
+                    entry, Outcome.DELETED, (), f"an attempt's answer was lost; retry: {message}", seconds
+                )
             if is_not_found(error):
                 return _result(entry, Outcome.ALREADY_DELETED, (), message, seconds)
             if error_code(error) in _REFUSAL_CODES or "replicated" in message.lower():
@@ -312,6 +319,12 @@ class Applier:
 
     def _concurrently(self, work: Callable[[T], R], items: list[T]) -> list[R | BaseException]:
         return run_concurrently(work, items, self.aws.performance.max_workers)
+
+
+def _retried(error: BaseException) -> bool:
+    """Did botocore retry the call before this answer?"""
+    metadata = getattr(error, "response", {}).get("ResponseMetadata", {})
+    return int(metadata.get("RetryAttempts", 0)) > 0
 
 
 def _incomplete(message: str) -> Verdict:

@@ -1,0 +1,137 @@
+"""The campaign's oracle: which versions are safe to delete at an instant, under some settings.
+
+Written from /work/shared/DESIGN.md ("Which versions are candidates", "Precise semantics") against the
+campaign's own model of the account, and deliberately sharing no code with the product's policy or
+re-verification: a bug there cannot hide here by being the same bug.
+
+A version is safe when no protection fires under any of the given settings; usage is read over one
+window (the longest lookback of the given settings) ending at `now`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tests.campaign.model import ScanFlags, SettingsSpec
+from tests.campaign.world import Datapoint, LiveFunction, LiveVersion
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Effective settings, as the oracle understands them."""
+
+    min_age_days: int
+    keep_last_n: int
+    lookback_days: int
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    protect_tag: str
+    overrides: tuple[tuple[str, int | None, int | None], ...]
+
+    def thresholds(self, name: str) -> tuple[int, int]:
+        """(keep_last_n, min_age_days) of the first override whose glob matches."""
+        for glob, keep, age in self.overrides:
+            if fnmatch.fnmatchcase(name, glob):
+                return (
+                    self.keep_last_n if keep is None else keep,
+                    self.min_age_days if age is None else age,
+                )
+        return self.keep_last_n, self.min_age_days
+
+    def excluded(self, name: str) -> bool:
+        if self.include and not any(fnmatch.fnmatchcase(name, g) for g in self.include):
+            return True
+        return any(fnmatch.fnmatchcase(name, g) for g in self.exclude)
+
+
+def rules(file: SettingsSpec, flags: ScanFlags | None = None) -> Rules:
+    """The repository's file, with command-line flags over it (a given flag replaces the value)."""
+    flags = flags or ScanFlags()
+    min_age = file.min_age_days if flags.min_age_days is None else flags.min_age_days
+    lookback = flags.lookback_days if flags.lookback_days is not None else file.lookback_days
+    return Rules(
+        min_age_days=min_age,
+        keep_last_n=file.keep_last_n if flags.keep_last_n is None else flags.keep_last_n,
+        # Default lookback: min_age_days (a window is at least one day long).
+        lookback_days=lookback if lookback is not None else max(min_age, 1),
+        include=flags.include or file.include,
+        exclude=flags.exclude or file.exclude,
+        protect_tag=file.protect_tag,
+        overrides=file.overrides,
+    )
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Invocation totals of one function over a window, per series."""
+
+    function_level: int
+    direct: dict[str, int]  # Resource=fn:X (a version number or $LATEST)
+    alias: dict[str, int]  # Resource=fn:alias
+    executed: dict[tuple[str, int], int]  # (alias, ExecutedVersion)
+
+
+def traffic(metrics: Iterable[Datapoint], name: str, start: datetime, end: datetime) -> Seen:
+    total = 0
+    direct: dict[str, int] = {}
+    alias: dict[str, int] = {}
+    executed: dict[tuple[str, int], int] = {}
+    for point in metrics:
+        if point.function != name or not start <= point.time < end:
+            continue
+        total += point.count
+        if point.kind == "version":
+            direct[point.target] = direct.get(point.target, 0) + point.count
+        elif point.kind == "latest":
+            direct["$LATEST"] = direct.get("$LATEST", 0) + point.count
+        elif point.kind == "alias" and point.executed is not None:
+            alias[point.target] = alias.get(point.target, 0) + point.count
+            key = (point.target, point.executed)
+            executed[key] = executed.get(key, 0) + point.count
+    return Seen(total, direct, alias, executed)
+
+
+def protections(
+    function: LiveFunction,
+    version: LiveVersion,
+    settings: list[Rules],
+    metrics: list[Datapoint],
+    now: datetime,
+) -> set[str]:
+    """Every reason that keeps `version` under any of `settings`; empty: safe to delete at `now`."""
+    if not version.snapstart:
+        return {"not_snapstart"}
+    window = max(s.lookback_days for s in settings)
+    seen = traffic(metrics, function.name, now - timedelta(days=window), now)
+    # Traffic attribution: every present version's and alias's series, and $LATEST's.
+    explained = sum(seen.direct.get(str(v.number), 0) for v in function.versions)
+    explained += seen.direct.get("$LATEST", 0) + sum(seen.alias.get(a, 0) for a in function.aliases)
+    used = seen.direct.get(str(version.number), 0) + sum(
+        seen.executed.get((a, version.number), 0) for a in function.aliases
+    )
+    reasons: set[str] = set()
+    if any(version.number == a.primary or version.number in a.weights for a in function.aliases.values()):
+        reasons.add("alias_protected")
+    if function.mappings.get(version.number):
+        reasons.add("event_source_mapping_protected")
+    if version.number in function.policies:
+        reasons.add("resource_policy_protected")
+    if used > 0:
+        reasons.add("has_recent_invocations")
+    if seen.function_level > explained:
+        reasons.add("function_level_activity_uncertain")
+    newest_first = sorted((v.number for v in function.versions), reverse=True)
+    for rule in settings:
+        if rule.excluded(function.name):
+            reasons.add("excluded_by_filter")
+        keep_last_n, min_age = rule.thresholds(function.name)
+        if version.last_modified > now or (now - version.last_modified) // timedelta(days=1) < min_age:
+            reasons.add("too_recent")
+        if version.number in newest_first[:keep_last_n]:
+            reasons.add("protected_kept_last_n")
+        if rule.protect_tag in function.tags:
+            reasons.add("tag_protected")
+    return reasons
