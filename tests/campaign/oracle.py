@@ -1,7 +1,7 @@
 """The campaign's oracle: which versions are safe to delete at an instant, under some settings.
 
-Written from /work/shared/DESIGN.md ("Which versions are candidates", "Precise semantics") against the
-campaign's own model of the account, and deliberately sharing no code with the product's policy or
+Written from the product contract as README.md states it ("What is a candidate", "Commands": what apply
+does with each entry, "Settings") against the campaign's own model of the account, and deliberately sharing no code with the product's policy or
 re-verification: a bug there cannot hide here by being the same bug.
 
 A version is safe when no protection fires under any of the given settings; usage is read over one
