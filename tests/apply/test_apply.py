@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -151,13 +152,19 @@ def test_one_failed_deletion_does_not_stop_the_others_and_a_rerun_finishes_the_j
     assert loop.versions() == ["4", "5", "6"]
 
 
-def test_throttled_deletions_are_retried_until_they_succeed(loop: Loop) -> None:
+def test_throttled_deletions_are_retried_until_they_succeed(
+    loop: Loop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.core.botocore_stubber import BotocoreStubber
+
     throttled = {"count": 0}
+    this_thread = threading.local()  # deletions run in a pool: the flag is per request's thread
 
     def throttle(request: Any, **_: Any) -> AWSResponse | None:
         if throttled["count"] >= 2:
             return None
         throttled["count"] += 1
+        this_thread.answered = True
         body = json.dumps({"Type": "User", "message": "Rate exceeded"}).encode()
 
         class Raw:
@@ -167,8 +174,17 @@ def test_throttled_deletions_are_retried_until_they_succeed(loop: Loop) -> None:
         headers = {"x-amzn-ErrorType": "TooManyRequestsException", "Content-Type": "application/json"}
         return AWSResponse(request.url, 429, headers, Raw())
 
-    # First: botocore takes the first answer to before-send, and moto's own handler (which would carry
-    # out the deletion behind a throttle that only looks like one) must not see the throttled attempts.
+    # botocore hands before-send to every handler, moto's included, and takes the first answer: moto
+    # must not carry out a request the throttle says never got through.
+    moto_answer = BotocoreStubber.__call__
+
+    def unless_throttled(stubber: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(this_thread, "answered", False):
+            this_thread.answered = False
+            return None
+        return moto_answer(stubber, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", unless_throttled)
     loop.session.events.register_first("before-send.lambda.DeleteFunction", throttle)
 
     code, output = loop.run("apply", str(loop.plan_path))
