@@ -160,10 +160,13 @@ def test_throttled_deletions_are_retried_until_they_succeed(
     throttled = {"count": 0}
     this_thread = threading.local()  # deletions run in a pool: the flag is per request's thread
 
+    lock = threading.Lock()
+
     def throttle(request: Any, **_: Any) -> AWSResponse | None:
-        if throttled["count"] >= 2:
-            return None
-        throttled["count"] += 1
+        with lock:
+            if throttled["count"] >= 2:
+                return None
+            throttled["count"] += 1
         this_thread.answered = True
         body = json.dumps({"Type": "User", "message": "Rate exceeded"}).encode()
 
