@@ -27,13 +27,16 @@ What it does
    the bucket's documented rate, buckets in parallel); our wall time and peak RSS; whether both found
    the same candidates where their rules agree; and a model extrapolated to 100,000 versions.
 
-Two benchmark-only moto speed-ups (installed only while the benchmark runs, then restored):
+Three benchmark-only moto changes (installed only while the benchmark runs, then restored):
 - Pagination. moto ignores `MaxItems`/`Marker` on ListFunctions and ListVersionsByFunction and returns
   everything in one page; AWS returns at most 50 items a page. Counting calls against moto as-is
   would hide most ListFunctions pages, so the benchmark pages them as AWS does (50 a page).
 - GetMetricData. moto's implementation scans every stored datapoint for every period of every query
   (queries x periods x points). The replacement indexes the datapoints by metric once per call and
   returns exactly what moto's own implementation returns (tests/test_benchmark_smoke.py checks that).
+- ListMetrics. moto lists every series ever put and deduplicates in quadratic time; AWS lists only
+  series with a datapoint in the past two weeks. The replacement does what AWS does, relative to the
+  benchmark's NOW, in one pass, 500 a page (the smoke test checks it against moto's answer).
 
 The naive reference scanner (the seed's documented design)
 ---------------------------------------------------------
@@ -82,6 +85,8 @@ Quota rates (per account and region)
 - CloudWatch GetMetricData 50 TPS (500 metrics, 100,800 datapoints a call); GetMetricStatistics 400 TPS
   (CloudWatch service quotas page; AWS knowledge-center article "cloudwatch-getmetricdata-api").
 - Resource Groups Tagging GetResources 15 calls/s (Tag Editor user guide, "Service quotas").
+- CloudWatch ListMetrics: ASSUMED 25 TPS (not confirmed in the stored docs). One region-wide listing,
+  500 series a page: a few calls a scan, so the assumption moves no projection by more than a second.
 - CloudFront ListDistributions and STS GetCallerIdentity: no documented per-API rate found; ASSUMED 5 rps
   and 100 rps. Each is called once per scan, so the assumption cannot move a projection by more than
   a fraction of a second.
@@ -124,7 +129,7 @@ from unittest import mock
 import boto3
 from botocore.config import Config
 
-from cleaner.aws.metrics import choose_period, queries_per_call
+from cleaner.aws.metrics import LIST_METRICS_HORIZON, choose_period, queries_per_call
 from cleaner.aws.ratelimit import (
     CONTROL_PLANE,
     GET_FUNCTION,
@@ -152,6 +157,7 @@ TAGGING = "resourcegroupstaggingapi:GetResources"
 CLOUDFRONT = "cloudfront:ListDistributions"
 STS = "sts:GetCallerIdentity"
 GET_METRIC_STATISTICS = "cloudwatch:GetMetricStatistics"
+LIST_METRICS = "cloudwatch:ListMetrics"
 
 # Documented per-account, per-region rates (requests per second); see the module docstring.
 QUOTA_RPS: dict[str, float] = {
@@ -160,6 +166,7 @@ QUOTA_RPS: dict[str, float] = {
     GET_POLICY: 15.0,
     GET_METRIC_DATA: 50.0,
     GET_METRIC_STATISTICS: 400.0,
+    LIST_METRICS: 25.0,  # assumed: see QUOTA_SOURCES
     TAGGING: 15.0,
     CLOUDFRONT: 5.0,  # assumed: not documented
     STS: 100.0,  # assumed: not documented
@@ -170,6 +177,7 @@ QUOTA_SOURCES = {
     GET_POLICY: "Lambda quotas: GetPolicy API requests, 15/s",
     GET_METRIC_DATA: "CloudWatch quotas: GetMetricData 50 TPS",
     GET_METRIC_STATISTICS: "CloudWatch quotas: GetMetricStatistics 400 TPS",
+    LIST_METRICS: "assumed 25/s (CloudWatch quotas page as remembered; not confirmed here)",
     TAGGING: "Tag Editor service quotas: GetResources 15 calls/s",
     CLOUDFRONT: "assumed 5/s (no documented per-API rate)",
     STS: "assumed 100/s (no documented per-API rate)",
@@ -308,14 +316,54 @@ def indexed_get_metric_data(original: Callable[..., list[dict[str, Any]]]) -> Ca
     return get_metric_data
 
 
+def windowed_list_metrics(now: datetime) -> Callable[..., Any]:
+    """moto's ListMetrics as AWS answers it: only series with a datapoint in the two weeks before `now`
+    (moto lists every series ever put), deduplicated in one pass (moto compares each datapoint with
+    every series found so far), paged 500 a page with moto's own token store."""
+
+    def list_metrics(
+        self: Any,
+        next_token: str | None,
+        namespace: str,
+        metric_name: str,
+        dimensions: list[dict[str, str]],
+    ) -> tuple[str | None, list[Any]]:
+        if next_token:
+            if next_token not in self.paged_metric_data:
+                from moto.cloudwatch.exceptions import InvalidParameterValue
+
+                raise InvalidParameterValue("Request parameter NextToken is invalid")
+            return self._get_paginated(self.paged_metric_data.pop(next_token))  # type: ignore[no-any-return]
+        end = now.astimezone(UTC).replace(tzinfo=None)  # moto stores naive UTC timestamps
+        horizon = end - LIST_METRICS_HORIZON
+        series: dict[tuple[str, str, tuple[tuple[str, str], ...]], Any] = {}
+        for datum in self.get_all_metrics():
+            if datum.timestamp < horizon or datum.timestamp > end:
+                continue
+            if (namespace and datum.namespace != namespace) or (metric_name and datum.name != metric_name):
+                continue
+            pairs = {(d.name, d.value) for d in datum.dimensions}
+            if any(
+                not any(n == f["Name"] and f.get("Value") in (None, v) for n, v in pairs)
+                for f in dimensions or []
+            ):
+                continue
+            series.setdefault((datum.namespace, datum.name, _dimensions_key(datum.dimensions)), datum)
+        return self._get_paginated(list(series.values()))  # type: ignore[no-any-return]
+
+    return list_metrics
+
+
 @contextmanager
-def moto_speedups() -> Iterator[None]:
-    """AWS-like paging for ListFunctions/ListVersionsByFunction and an indexed GetMetricData, restored
-    on exit so nothing else running in this process sees them."""
+def moto_speedups(now: datetime = NOW) -> Iterator[None]:
+    """AWS-like paging for ListFunctions/ListVersionsByFunction, an indexed GetMetricData and a
+    two-week ListMetrics (relative to `now`), restored on exit so nothing else in this process sees
+    them."""
     from moto.awslambda.responses import LambdaResponse
     from moto.cloudwatch.models import CloudWatchBackend
 
     with (
+        mock.patch.object(CloudWatchBackend, "list_metrics", windowed_list_metrics(now)),
         mock.patch.object(LambdaResponse, "list_functions", paged_list_functions),
         mock.patch.object(LambdaResponse, "list_versions_by_function", paged_list_versions_by_function),
         mock.patch.object(
