@@ -195,3 +195,13 @@ def test_windowed_list_metrics_lists_what_moto_lists_minus_series_older_than_two
     old = {series for series in everything if ("Resource", "api:old") in series}
     assert len(everything) == 5 and len(old) == 2
     assert windowed == everything - old
+
+
+def test_organisation_model_schedules_jobs_in_waves_of_max_parallel() -> None:
+    # 3 accounts x 2 regions of 100 s, 10 s per job, 2 slots.
+    model = bench.organisation_model({"large": 100.0}, {"large": 3}, 2, 2, job_overhead=10.0)
+    assert model["one_sequential_job"] == 10 + 600
+    assert model["matrix_per_account_regions_in_sequence"] == 20 + 210 * 2  # two waves of 210 s jobs
+    assert model["matrix_per_account_region_split_regions"] == 20 + 110 * 3  # six jobs, three waves
+    assert model["matrix_per_account_regions_concurrent_not_implemented"] == 20 + 110 * 2
+    assert model["floor_one_account_region_per_slot"] == 20 + 110 * 3

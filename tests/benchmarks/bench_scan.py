@@ -896,6 +896,125 @@ def targets(result: dict[str, Any]) -> dict[str, bool | None]:
     }
 
 
+# --- organisation model ------------------------------------------------------------------------------
+
+# Account shapes of the organisation model: (functions, published versions per function).
+ORG_SHAPES: dict[str, tuple[int, int]] = {
+    "large": (400, 25),  # the 10,000-version account measured above
+    "steady": (4000, 4),  # most functions deploy weekly: 4 versions each, 16,000 in all
+    "small": (50, 4),
+}
+# ASSUMED per-job overhead of a GitHub-hosted runner: queueing and start (~10-20 s), checkout,
+# setup-python and `pip install` of the locked requirements (~30-60 s), OIDC role assumption (~1 s).
+DEFAULT_JOB_OVERHEAD_SECONDS = 60.0
+
+
+def makespan(durations: list[float], max_parallel: int) -> float:
+    """When the last job ends if jobs start in matrix order as soon as one of `max_parallel` slots frees
+    (how GitHub Actions schedules a matrix with `max-parallel`)."""
+    import heapq
+
+    slots = [0.0] * max(1, min(max_parallel, len(durations) or 1))
+    for duration in durations:
+        heapq.heappush(slots, heapq.heappop(slots) + duration)
+    return max(slots)
+
+
+def organisation_model(
+    region_seconds: dict[str, float],
+    mix: dict[str, int],
+    regions: int,
+    max_parallel: int,
+    job_overhead: float = DEFAULT_JOB_OVERHEAD_SECONDS,
+) -> dict[str, float]:
+    """Projected wall seconds of a whole organisation scan (targets job, matrix, open-pr job).
+
+    `region_seconds[shape]` is one account-region's scan at its own quotas (each account and region has
+    its own Lambda and CloudWatch buckets, so account-regions never slow each other down)."""
+    accounts = [region_seconds[shape] for shape, count in mix.items() for _ in range(count)]
+    around = 2 * job_overhead  # the targets job before the matrix, the open-pr job after it
+    per_account_sequential = [job_overhead + regions * seconds for seconds in accounts]
+    per_region = [job_overhead + seconds for seconds in accounts for _ in range(regions)]
+    per_account_concurrent = [job_overhead + seconds for seconds in accounts]
+    return {
+        "one_sequential_job": round(job_overhead + regions * sum(accounts), 1),
+        "matrix_per_account_regions_in_sequence": round(
+            around + makespan(per_account_sequential, max_parallel), 1
+        ),
+        "matrix_per_account_region_split_regions": round(around + makespan(per_region, max_parallel), 1),
+        "matrix_per_account_regions_concurrent_not_implemented": round(
+            around + makespan(per_account_concurrent, max_parallel), 1
+        ),
+        # No schedule with one account-region per slot beats this: the longest job, or all the work
+        # spread perfectly over max_parallel slots.
+        "floor_one_account_region_per_slot": round(
+            around + max(max(per_region, default=0.0), sum(per_region) / max(1, max_parallel)), 1
+        ),
+    }
+
+
+def run_organisation(
+    mix: dict[str, int],
+    regions: int,
+    max_parallel: list[int],
+    job_overhead: float,
+    progress: Progress,
+) -> dict[str, Any]:
+    shapes: dict[str, dict[str, Any]] = {}
+    for shape in mix:
+        functions, versions = ORG_SHAPES[shape]
+        progress(f"measuring the {shape} shape ({functions} x {versions})")
+        result = run_benchmark(functions, versions, naive=False, progress=lambda _: None)
+        shapes[shape] = {
+            "functions": functions,
+            "versions": result["versions"],
+            "candidates": result["ours"]["candidates"],
+            "region_seconds_at_quota": result["ours"]["projected_seconds_staged"],
+            "region_seconds_at_default_pacing": result["ours"]["projected_seconds_at_configured_pacing"],
+            "lower_bound_region_seconds": result["lower_bound"]["projected_seconds"],
+        }
+    models: dict[str, Any] = {}
+    for parallel in max_parallel:
+        for pacing in ("at_quota", "at_default_pacing"):
+            seconds = {shape: shapes[shape][f"region_seconds_{pacing}"] for shape in mix}
+            models[f"max_parallel_{parallel}_{pacing}"] = organisation_model(
+                seconds, mix, regions, parallel, job_overhead
+            )
+    return {
+        "mix": mix,
+        "regions_per_account": regions,
+        "job_overhead_seconds_assumed": job_overhead,
+        "shapes": shapes,
+        "models": models,
+    }
+
+
+def organisation_table(report: dict[str, Any]) -> str:
+    accounts = sum(report["mix"].values())
+    lines = [
+        f"organisation: {accounts} accounts ({', '.join(f'{n} {s}' for s, n in report['mix'].items())}) x"
+        f" {report['regions_per_account']} regions; job overhead {report['job_overhead_seconds_assumed']:g} s"
+        " (assumed)",
+    ]
+    for shape, figures in report["shapes"].items():
+        lines.append(
+            f"  {shape}: {figures['versions']} versions, {figures['candidates']} candidates;"
+            f" one account-region {figures['region_seconds_at_quota']} s at quota,"
+            f" {figures['region_seconds_at_default_pacing']} s at default pacing"
+            f" (lower bound {figures['lower_bound_region_seconds']} s)"
+        )
+    lines.append("")
+    names = next(iter(report["models"].values())).keys()
+    lines.append(
+        f"{'minutes':<56}" + "".join(f"{key.replace('max_parallel_', 'p'):>22}" for key in report["models"])
+    )
+    for name in names:
+        lines.append(
+            f"{name:<56}" + "".join(f"{model[name] / 60:>24.1f}" for model in report["models"].values())
+        )
+    return "\n".join(lines)
+
+
 # --- output ------------------------------------------------------------------------------------------
 
 
@@ -979,6 +1098,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run our scan in a child process against a moto server, so its peak RSS excludes moto",
     )
     parser.add_argument("--child-scan", nargs="+", metavar=("OUT_DIR", "REGION"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--org",
+        metavar="SHAPE=ACCOUNTS,...",
+        help=f"organisation model instead: accounts per shape ({', '.join(ORG_SHAPES)}), e.g. large=50",
+    )
+    parser.add_argument("--org-regions", type=int, default=2, help="regions per account")
+    parser.add_argument("--max-parallel", type=int, nargs="+", default=[20], help="matrix max-parallel")
+    parser.add_argument("--job-overhead", type=float, default=DEFAULT_JOB_OVERHEAD_SECONDS)
     args = parser.parse_args(argv)
     if args.child_scan:
         return child_scan(args.child_scan[0], args.child_scan[1:])
@@ -990,6 +1117,14 @@ def main(argv: list[str] | None = None) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.org:
+        mix = {shape: int(count) for shape, count in (part.split("=") for part in args.org.split(","))}
+        unknown = set(mix) - set(ORG_SHAPES)
+        if unknown:
+            parser.error(f"--org: unknown shape(s) {sorted(unknown)}; known: {sorted(ORG_SHAPES)}")
+        org = run_organisation(mix, args.org_regions, args.max_parallel, args.job_overhead, progress)
+        print(json.dumps(org, indent=2) if args.json else organisation_table(org))
+        return 0
     result = run_benchmark(
         args.functions, args.versions, naive=not args.no_naive, isolated=args.isolated, progress=progress
     )
