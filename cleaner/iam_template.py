@@ -63,6 +63,7 @@ OPERATION_ACTIONS: dict[str, str | None] = {
     # The tagging API's IAM prefix is `tag`, not its botocore service name.
     "resourcegroupstaggingapi:GetResources": "tag:GetResources",
     "cloudwatch:GetMetricData": "cloudwatch:GetMetricData",
+    "cloudwatch:ListMetrics": "cloudwatch:ListMetrics",
     "cloudfront:ListDistributions": "cloudfront:ListDistributions",
     # Always allowed: AWS answers GetCallerIdentity even when every permission is denied.
     "sts:GetCallerIdentity": None,
@@ -78,6 +79,7 @@ SCAN_OPERATIONS: frozenset[str] = frozenset(
         "lambda:ListEventSourceMappings",
         "cloudfront:ListDistributions",
         "cloudwatch:GetMetricData",
+        "cloudwatch:ListMetrics",
         "lambda:GetFunction",
         "lambda:GetPolicy",
     }

@@ -3,6 +3,14 @@
 Evidence is gathered cheapest first, and each costlier check is asked only about the versions that
 nothing gathered so far keeps: the shared 15-rps Lambda control plane is also what the user's deploy
 pipelines use, so a scan spends it per function or per region, never per version.
+
+ListAliases (one control-plane call per function) runs after usage, only for the functions that still
+hold a candidate once their traffic is known, and before state and resource policy. Attributing traffic
+needs alias names earlier: they come from CloudWatch's own listing of its series (ListMetrics, a quota
+of its own). That listing is a hint, not proof, so it can only ever keep more: an alias it misses
+leaves its traffic unexplained (the function keeps its versions, `function_level_activity_uncertain`),
+and every function that keeps a candidate has its usage read again with the aliases ListAliases
+returns whenever the two disagree, so a candidate is judged exactly as with aliases listed first.
 """
 
 from __future__ import annotations
@@ -21,9 +29,9 @@ from cleaner.aws.lambda_inventory import (
     lambda_edge_associations,
     protected_function_arns,
 )
-from cleaner.aws.metrics import MetricsReader
+from cleaner.aws.metrics import LIST_METRICS_HORIZON, MetricsReader, aliases_seen_in_metrics
 from cleaner.aws.session import AwsContext
-from cleaner.aws.usage_probe import UsageTarget, gather_usage
+from cleaner.aws.usage_probe import UsageFindings, UsageTarget, gather_usage
 from cleaner.exit_codes import AccessError, BadInputError
 from cleaner.inventory import Alias, Evidence, Function, FunctionVersion, VersionKey
 from cleaner.plan import Plan
@@ -77,6 +85,9 @@ class RegionScan:
     functions: list[Function] = field(default_factory=list)
     evidence: dict[VersionKey, Evidence] = field(default_factory=dict)
     aliases: dict[str, list[Alias]] = field(default_factory=dict)
+    # Per function: the alias names its usage was read with, and whether it had traffic at all.
+    usage_alias_names: dict[str, frozenset[str]] = field(default_factory=dict)
+    busy: set[str] = field(default_factory=set)
 
     @cached_property
     def inventory(self) -> RegionInventory:
@@ -96,8 +107,9 @@ class RegionScan:
         )
         for stage in (
             self._check_tags,
-            self._check_structure,
+            self._check_region_listings,
             self._check_usage,
+            self._check_aliases,
             self._check_state_then_policy,
         ):
             survivors = self._survivors()
@@ -151,21 +163,8 @@ class RegionScan:
         for function in self.functions:
             self._set(function.versions, tag_protected=function.name in tagged)
 
-    def _check_structure(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
-        """Aliases (one listing per function), event source mappings and Lambda@Edge (one per region)."""
-        by_function = self._by_function(survivors)
-        self.progress(f"{self.region}: listing aliases of {len(by_function)} functions")
-        names = list(by_function)
-        for name, result in zip(names, self._concurrently(self.inventory.list_aliases, names), strict=True):
-            function, candidates = by_function[name]
-            if isinstance(result, BaseException):
-                self._fail(candidates, "lambda:ListAliases", result)
-                continue
-            self.aliases[name] = result
-            for version in function.versions:
-                routes = [d for alias in result if (d := alias.describe_target(str(version.version)))]
-                self._set([version], aliases=tuple(routes))
-
+    def _check_region_listings(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
+        """Event source mappings and Lambda@Edge: one listing per region each."""
         candidates = [v for _, v in survivors]
         try:
             mappings = self.inventory.event_source_mappings_by_version()
@@ -199,13 +198,38 @@ class RegionScan:
                     [version], cloudfront_distributions=tuple(associations.get(version.function_arn, []))
                 )
 
-    def _check_usage(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
-        by_function = self._by_function(survivors)
-        self.progress(f"{self.region}: reading invocations of {len(by_function)} functions from CloudWatch")
+    def _list_aliases(self, by_function: dict[str, tuple[Function, list[FunctionVersion]]]) -> list[str]:
+        """ListAliases for these functions (one call each); records alias protection on every version.
+
+        Returns the functions whose listing succeeded (a failure keeps that function's candidates)."""
+        self.progress(f"{self.region}: listing aliases of {len(by_function)} functions")
+        names = list(by_function)
+        listed = []
+        for name, result in zip(names, self._concurrently(self.inventory.list_aliases, names), strict=True):
+            function, candidates = by_function[name]
+            if isinstance(result, BaseException):
+                self._fail(candidates, "lambda:ListAliases", result)
+                continue
+            self.aliases[name] = result
+            listed.append(name)
+            for version in function.versions:
+                routes = [d for alias in result if (d := alias.describe_target(str(version.version)))]
+                self._set([version], aliases=tuple(routes))
+        return listed
+
+    def _metric_aliases(self) -> dict[str, set[str]] | None:
+        """Alias names from CloudWatch's listing of its series; None when the listing failed."""
+        try:
+            return aliases_seen_in_metrics(self.aws.client("cloudwatch", self.region))
+        except AWS_ERRORS as error:
+            self.warnings.notes.append(
+                f"{describe(error, 'cloudwatch:ListMetrics')} (region {self.region}): alias names for"
+                " attributing traffic were read with lambda:ListAliases instead (slower, same result)."
+            )
+            return None
+
+    def _read_usage(self, targets: list[UsageTarget], by_function: dict[str, Any]) -> UsageFindings:
         reader = MetricsReader(self.aws.client("cloudwatch", self.region), self.aws.performance.max_workers)
-        targets = [
-            UsageTarget(function, self.aliases.get(name, [])) for name, (function, _) in by_function.items()
-        ]
         start = self.now - timedelta(days=self.settings.effective_lookback_days)
         findings = gather_usage(reader, targets, start, self.now)
         for target in targets:
@@ -218,12 +242,79 @@ class RegionScan:
                 for version in candidates:
                     self.evidence[version.key] = self.evidence[version.key].failed(message)
                 continue
+            self.usage_alias_names[function.name] = frozenset(target.alias_names)
+            if key in findings.busy:
+                self.busy.add(function.name)
             for version in function.versions:
-                self._set(
-                    [version],
-                    usage=findings.usage[version.key],
-                    unattributed_function_invocations=findings.unattributed[key],
-                )
+                self._set([version], usage=findings.usage[version.key])
+        return findings
+
+    def _set_unattributed(self, function: Function, findings: UsageFindings) -> None:
+        key = (function.region, function.name)
+        if key not in findings.errors:
+            self._set(function.versions, unattributed_function_invocations=findings.unattributed[key])
+
+    def _check_usage(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
+        by_function = self._by_function(survivors)
+        self.progress(f"{self.region}: reading invocations of {len(by_function)} functions from CloudWatch")
+        seen = self._metric_aliases()
+        targets = [
+            UsageTarget(function, metric_alias_names=sorted((seen or {}).get(name, set())))
+            for name, (function, _) in by_function.items()
+        ]
+        findings = self._read_usage(targets, by_function)
+        # Traffic the listed series leave unexplained keeps the function's versions, unless the aliases
+        # ListAliases returns may explain it: when the listing failed, or when part of the window is
+        # older than what ListMetrics lists. Those functions are read again with their listed aliases.
+        lookback = timedelta(days=self.settings.effective_lookback_days)
+        recheck = seen is None or lookback > LIST_METRICS_HORIZON
+        unexplained = {
+            target.function.name
+            for target in targets
+            if findings.unattributed.get((target.function.region, target.function.name), 0.0) > 0
+        }
+        for target in targets:
+            if not (recheck and target.function.name in unexplained):
+                self._set_unattributed(target.function, findings)
+        if not recheck or not unexplained:
+            return
+        still = {
+            name: pair for name, pair in self._by_function(self._survivors()).items() if name in unexplained
+        }
+        settled = set(unexplained) - set(still)
+        for target in targets:
+            if target.function.name in settled:
+                self._set_unattributed(target.function, findings)
+        if still:
+            self._reread_usage_with_listed_aliases(still, self._list_aliases(still))
+
+    def _reread_usage_with_listed_aliases(
+        self, by_function: dict[str, tuple[Function, list[FunctionVersion]]], names: list[str]
+    ) -> None:
+        targets = [UsageTarget(by_function[name][0], self.aliases[name]) for name in names]
+        if not targets:
+            return
+        self.progress(
+            f"{self.region}: reading invocations of {len(targets)} functions again with their aliases"
+        )
+        findings = self._read_usage(targets, by_function)
+        for target in targets:
+            self._set_unattributed(target.function, findings)
+
+    def _check_aliases(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
+        """ListAliases for the functions still holding a candidate (alias protection), and usage read
+        again for those whose listed aliases differ from the names usage was read with."""
+        by_function = {
+            name: pair for name, pair in self._by_function(survivors).items() if name not in self.aliases
+        }
+        listed = self._list_aliases(by_function)
+        differ = [
+            name
+            for name in listed
+            if name in self.busy
+            and frozenset(alias.name for alias in self.aliases[name]) != self.usage_alias_names.get(name)
+        ]
+        self._reread_usage_with_listed_aliases(by_function, differ)
 
     def _check_state_then_policy(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
         """Per version, GetFunction (state) and then, only if it still qualifies, GetPolicy.

@@ -174,3 +174,34 @@ def test_paged_listings_return_what_moto_returns_in_one_page(account: SimulatedA
     assert paged_versions == unpaged_versions
     # 63 entries in pages of 50, 3 in one page, 21 in pages of 7.
     assert recorder.calls == Counter({"lambda:ListFunctions": 2 + 1, "lambda:ListVersionsByFunction": 3})
+
+
+def test_windowed_list_metrics_lists_what_moto_lists_minus_series_older_than_two_weeks(
+    account: SimulatedAccount, now: datetime
+) -> None:
+    from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+
+    account.invocations("api", 5, days_ago=1, alias="live", executed_version="4")
+    account.invocations("api", 7, days_ago=3, version="3")
+    account.invocations("api", 2, days_ago=20, alias="old", executed_version="1")  # older than two weeks
+    backend = cloudwatch_backends[DEMO_ACCOUNT_ID][REGION]
+    arguments = (None, "AWS/Lambda", "Invocations", [{"Name": "FunctionName"}, {"Name": "Resource"}])
+
+    def listed(answer: tuple[Any, list[Any]]) -> set[tuple[tuple[str, str], ...]]:
+        return {tuple(sorted((d.name, d.value) for d in metric.dimensions)) for metric in answer[1]}
+
+    everything = listed(CloudWatchBackend.list_metrics(backend, *arguments))
+    windowed = listed(bench.windowed_list_metrics(now)(backend, *arguments))
+    old = {series for series in everything if ("Resource", "api:old") in series}
+    assert len(everything) == 5 and len(old) == 2
+    assert windowed == everything - old
+
+
+def test_organisation_model_schedules_jobs_in_waves_of_max_parallel() -> None:
+    # 3 accounts x 2 regions of 100 s, 10 s per job, 2 slots.
+    model = bench.organisation_model({"large": 100.0}, {"large": 3}, 2, 2, job_overhead=10.0)
+    assert model["one_sequential_job"] == 10 + 600
+    assert model["matrix_per_account_regions_in_sequence"] == 20 + 210 * 2  # two waves of 210 s jobs
+    assert model["matrix_per_account_region_split_regions"] == 20 + 110 * 3  # six jobs, three waves
+    assert model["matrix_per_account_regions_concurrent_not_implemented"] == 20 + 110 * 2
+    assert model["floor_one_account_region_per_slot"] == 20 + 110 * 3

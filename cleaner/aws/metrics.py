@@ -134,3 +134,35 @@ class MetricsReader:
             else:
                 failed[dimensions] = f"cloudwatch:GetMetricData: series status {code or 'missing'}"
         return done, failed
+
+
+# ListMetrics lists only series with a datapoint in the past two weeks (CloudWatch API reference).
+LIST_METRICS_HORIZON = timedelta(days=14)
+
+
+def aliases_seen_in_metrics(cloudwatch_client: Any) -> dict[str, set[str]]:
+    """Function name -> the alias names under which CloudWatch holds an `Invocations` series.
+
+    One paged listing of the region (500 series a page, CloudWatch's own quota, not Lambda's). It is a
+    hint, never proof: a series without a datapoint in LIST_METRICS_HORIZON, or too new to be listed
+    yet, is missing, and an alias deleted since still has its series. Callers must stay correct when
+    an alias is missing here (its traffic is then unexplained, which keeps the function's versions)."""
+    found: dict[str, set[str]] = {}
+    paginator = cloudwatch_client.get_paginator("list_metrics")
+    pages = paginator.paginate(
+        Namespace="AWS/Lambda",
+        MetricName="Invocations",
+        # A metric with these dimensions and more (ExecutedVersion) is listed too.
+        Dimensions=[{"Name": "FunctionName"}, {"Name": "Resource"}],
+    )
+    for page in pages:
+        for metric in page.get("Metrics", []):
+            dimensions = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+            function, resource = dimensions.get("FunctionName"), dimensions.get("Resource")
+            if not function or not resource or not resource.startswith(f"{function}:"):
+                continue
+            qualifier = resource[len(function) + 1 :]
+            # Alias names are never all digits (those are versions) and never $LATEST.
+            if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+                found.setdefault(function, set()).add(qualifier)
+    return found

@@ -30,7 +30,14 @@ from cleaner.usage import (
 @dataclass(frozen=True)
 class UsageTarget:
     function: Function
-    aliases: Sequence[Alias]
+    aliases: Sequence[Alias] = ()
+    # Alias names known only from CloudWatch's listing of its series (cleaner.aws.metrics
+    # .aliases_seen_in_metrics): read exactly like a listed alias's series.
+    metric_alias_names: Sequence[str] = ()
+
+    @property
+    def alias_names(self) -> list[str]:
+        return list(dict.fromkeys([alias.name for alias in self.aliases] + list(self.metric_alias_names)))
 
 
 @dataclass
@@ -38,6 +45,8 @@ class UsageFindings:
     usage: dict[VersionKey, Usage] = field(default_factory=dict)
     unattributed: dict[tuple[str, str], float] = field(default_factory=dict)  # (region, function) -> calls
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (region, function) -> message
+    # Functions whose function-level total was above zero: only their results depend on the aliases.
+    busy: set[tuple[str, str]] = field(default_factory=set)
 
 
 def gather_usage(
@@ -65,13 +74,14 @@ def gather_usage(
     busy = [
         i for i in range(len(targets)) if function_totals.get(function_series[i][0], NO_TRAFFIC).total > 0
     ]
+    findings.busy.update((targets[i].function.region, name_of(i)) for i in busy)
     explaining = {
         i: [
             invocation_dimensions(name_of(i), f"{name_of(i)}:{v.version}")
             for v in targets[i].function.versions
         ]
         + [invocation_dimensions(name_of(i), f"{name_of(i)}:$LATEST")]
-        + [invocation_dimensions(name_of(i), f"{name_of(i)}:{a.name}") for a in targets[i].aliases]
+        + [invocation_dimensions(name_of(i), f"{name_of(i)}:{alias}") for alias in targets[i].alias_names]
         for i in busy
     }
     explained = read(explaining)
@@ -80,10 +90,10 @@ def gather_usage(
     routed_series: dict[int, list[Dimensions]] = {}
     for i in busy:
         name = name_of(i)
-        for alias in targets[i].aliases:
-            if explained.get(invocation_dimensions(name, f"{name}:{alias.name}"), NO_TRAFFIC).total > 0:
+        for alias in targets[i].alias_names:
+            if explained.get(invocation_dimensions(name, f"{name}:{alias}"), NO_TRAFFIC).total > 0:
                 routed_series.setdefault(i, []).extend(
-                    invocation_dimensions(name, f"{name}:{alias.name}", str(v.version))
+                    invocation_dimensions(name, f"{name}:{alias}", str(v.version))
                     for v in targets[i].function.versions
                 )
     routed = read(routed_series)
@@ -104,10 +114,10 @@ def gather_usage(
         for version in function.versions:
             direct = explained.get(invocation_dimensions(name, f"{name}:{version.version}"), NO_TRAFFIC)
             via = {
-                alias.name: routed.get(
-                    invocation_dimensions(name, f"{name}:{alias.name}", str(version.version)), NO_TRAFFIC
+                alias: routed.get(
+                    invocation_dimensions(name, f"{name}:{alias}", str(version.version)), NO_TRAFFIC
                 )
-                for alias in target.aliases
+                for alias in target.alias_names
             }
             findings.usage[version.key] = version_usage(direct, via)
     return findings

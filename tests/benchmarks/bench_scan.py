@@ -27,13 +27,16 @@ What it does
    the bucket's documented rate, buckets in parallel); our wall time and peak RSS; whether both found
    the same candidates where their rules agree; and a model extrapolated to 100,000 versions.
 
-Two benchmark-only moto speed-ups (installed only while the benchmark runs, then restored):
+Three benchmark-only moto changes (installed only while the benchmark runs, then restored):
 - Pagination. moto ignores `MaxItems`/`Marker` on ListFunctions and ListVersionsByFunction and returns
   everything in one page; AWS returns at most 50 items a page. Counting calls against moto as-is
   would hide most ListFunctions pages, so the benchmark pages them as AWS does (50 a page).
 - GetMetricData. moto's implementation scans every stored datapoint for every period of every query
   (queries x periods x points). The replacement indexes the datapoints by metric once per call and
   returns exactly what moto's own implementation returns (tests/test_benchmark_smoke.py checks that).
+- ListMetrics. moto lists every series ever put and deduplicates in quadratic time; AWS lists only
+  series with a datapoint in the past two weeks. The replacement does what AWS does, relative to the
+  benchmark's NOW, in one pass, 500 a page (the smoke test checks it against moto's answer).
 
 The naive reference scanner (the seed's documented design)
 ---------------------------------------------------------
@@ -82,6 +85,8 @@ Quota rates (per account and region)
 - CloudWatch GetMetricData 50 TPS (500 metrics, 100,800 datapoints a call); GetMetricStatistics 400 TPS
   (CloudWatch service quotas page; AWS knowledge-center article "cloudwatch-getmetricdata-api").
 - Resource Groups Tagging GetResources 15 calls/s (Tag Editor user guide, "Service quotas").
+- CloudWatch ListMetrics: ASSUMED 25 TPS (not confirmed in the stored docs). One region-wide listing,
+  500 series a page: a few calls a scan, so the assumption moves no projection by more than a second.
 - CloudFront ListDistributions and STS GetCallerIdentity: no documented per-API rate found; ASSUMED 5 rps
   and 100 rps. Each is called once per scan, so the assumption cannot move a projection by more than
   a fraction of a second.
@@ -124,7 +129,7 @@ from unittest import mock
 import boto3
 from botocore.config import Config
 
-from cleaner.aws.metrics import choose_period, queries_per_call
+from cleaner.aws.metrics import LIST_METRICS_HORIZON, choose_period, queries_per_call
 from cleaner.aws.ratelimit import (
     CONTROL_PLANE,
     GET_FUNCTION,
@@ -152,6 +157,7 @@ TAGGING = "resourcegroupstaggingapi:GetResources"
 CLOUDFRONT = "cloudfront:ListDistributions"
 STS = "sts:GetCallerIdentity"
 GET_METRIC_STATISTICS = "cloudwatch:GetMetricStatistics"
+LIST_METRICS = "cloudwatch:ListMetrics"
 
 # Documented per-account, per-region rates (requests per second); see the module docstring.
 QUOTA_RPS: dict[str, float] = {
@@ -160,6 +166,7 @@ QUOTA_RPS: dict[str, float] = {
     GET_POLICY: 15.0,
     GET_METRIC_DATA: 50.0,
     GET_METRIC_STATISTICS: 400.0,
+    LIST_METRICS: 25.0,  # assumed: see QUOTA_SOURCES
     TAGGING: 15.0,
     CLOUDFRONT: 5.0,  # assumed: not documented
     STS: 100.0,  # assumed: not documented
@@ -170,6 +177,7 @@ QUOTA_SOURCES = {
     GET_POLICY: "Lambda quotas: GetPolicy API requests, 15/s",
     GET_METRIC_DATA: "CloudWatch quotas: GetMetricData 50 TPS",
     GET_METRIC_STATISTICS: "CloudWatch quotas: GetMetricStatistics 400 TPS",
+    LIST_METRICS: "assumed 25/s (CloudWatch quotas page as remembered; not confirmed here)",
     TAGGING: "Tag Editor service quotas: GetResources 15 calls/s",
     CLOUDFRONT: "assumed 5/s (no documented per-API rate)",
     STS: "assumed 100/s (no documented per-API rate)",
@@ -308,14 +316,54 @@ def indexed_get_metric_data(original: Callable[..., list[dict[str, Any]]]) -> Ca
     return get_metric_data
 
 
+def windowed_list_metrics(now: datetime) -> Callable[..., Any]:
+    """moto's ListMetrics as AWS answers it: only series with a datapoint in the two weeks before `now`
+    (moto lists every series ever put), deduplicated in one pass (moto compares each datapoint with
+    every series found so far), paged 500 a page with moto's own token store."""
+
+    def list_metrics(
+        self: Any,
+        next_token: str | None,
+        namespace: str,
+        metric_name: str,
+        dimensions: list[dict[str, str]],
+    ) -> tuple[str | None, list[Any]]:
+        if next_token:
+            if next_token not in self.paged_metric_data:
+                from moto.cloudwatch.exceptions import InvalidParameterValue
+
+                raise InvalidParameterValue("Request parameter NextToken is invalid")
+            return self._get_paginated(self.paged_metric_data.pop(next_token))  # type: ignore[no-any-return]
+        end = now.astimezone(UTC).replace(tzinfo=None)  # moto stores naive UTC timestamps
+        horizon = end - LIST_METRICS_HORIZON
+        series: dict[tuple[str, str, tuple[tuple[str, str], ...]], Any] = {}
+        for datum in self.get_all_metrics():
+            if datum.timestamp < horizon or datum.timestamp > end:
+                continue
+            if (namespace and datum.namespace != namespace) or (metric_name and datum.name != metric_name):
+                continue
+            pairs = {(d.name, d.value) for d in datum.dimensions}
+            if any(
+                not any(n == f["Name"] and f.get("Value") in (None, v) for n, v in pairs)
+                for f in dimensions or []
+            ):
+                continue
+            series.setdefault((datum.namespace, datum.name, _dimensions_key(datum.dimensions)), datum)
+        return self._get_paginated(list(series.values()))  # type: ignore[no-any-return]
+
+    return list_metrics
+
+
 @contextmanager
-def moto_speedups() -> Iterator[None]:
-    """AWS-like paging for ListFunctions/ListVersionsByFunction and an indexed GetMetricData, restored
-    on exit so nothing else running in this process sees them."""
+def moto_speedups(now: datetime = NOW) -> Iterator[None]:
+    """AWS-like paging for ListFunctions/ListVersionsByFunction, an indexed GetMetricData and a
+    two-week ListMetrics (relative to `now`), restored on exit so nothing else in this process sees
+    them."""
     from moto.awslambda.responses import LambdaResponse
     from moto.cloudwatch.models import CloudWatchBackend
 
     with (
+        mock.patch.object(CloudWatchBackend, "list_metrics", windowed_list_metrics(now)),
         mock.patch.object(LambdaResponse, "list_functions", paged_list_functions),
         mock.patch.object(LambdaResponse, "list_versions_by_function", paged_list_versions_by_function),
         mock.patch.object(
@@ -848,6 +896,125 @@ def targets(result: dict[str, Any]) -> dict[str, bool | None]:
     }
 
 
+# --- organisation model ------------------------------------------------------------------------------
+
+# Account shapes of the organisation model: (functions, published versions per function).
+ORG_SHAPES: dict[str, tuple[int, int]] = {
+    "large": (400, 25),  # the 10,000-version account measured above
+    "steady": (4000, 4),  # most functions deploy weekly: 4 versions each, 16,000 in all
+    "small": (50, 4),
+}
+# ASSUMED per-job overhead of a GitHub-hosted runner: queueing and start (~10-20 s), checkout,
+# setup-python and `pip install` of the locked requirements (~30-60 s), OIDC role assumption (~1 s).
+DEFAULT_JOB_OVERHEAD_SECONDS = 60.0
+
+
+def makespan(durations: list[float], max_parallel: int) -> float:
+    """When the last job ends if jobs start in matrix order as soon as one of `max_parallel` slots frees
+    (how GitHub Actions schedules a matrix with `max-parallel`)."""
+    import heapq
+
+    slots = [0.0] * max(1, min(max_parallel, len(durations) or 1))
+    for duration in durations:
+        heapq.heappush(slots, heapq.heappop(slots) + duration)
+    return max(slots)
+
+
+def organisation_model(
+    region_seconds: dict[str, float],
+    mix: dict[str, int],
+    regions: int,
+    max_parallel: int,
+    job_overhead: float = DEFAULT_JOB_OVERHEAD_SECONDS,
+) -> dict[str, float]:
+    """Projected wall seconds of a whole organisation scan (targets job, matrix, open-pr job).
+
+    `region_seconds[shape]` is one account-region's scan at its own quotas (each account and region has
+    its own Lambda and CloudWatch buckets, so account-regions never slow each other down)."""
+    accounts = [region_seconds[shape] for shape, count in mix.items() for _ in range(count)]
+    around = 2 * job_overhead  # the targets job before the matrix, the open-pr job after it
+    per_account_sequential = [job_overhead + regions * seconds for seconds in accounts]
+    per_region = [job_overhead + seconds for seconds in accounts for _ in range(regions)]
+    per_account_concurrent = [job_overhead + seconds for seconds in accounts]
+    return {
+        "one_sequential_job": round(job_overhead + regions * sum(accounts), 1),
+        "matrix_per_account_regions_in_sequence": round(
+            around + makespan(per_account_sequential, max_parallel), 1
+        ),
+        "matrix_per_account_region_split_regions": round(around + makespan(per_region, max_parallel), 1),
+        "matrix_per_account_regions_concurrent_not_implemented": round(
+            around + makespan(per_account_concurrent, max_parallel), 1
+        ),
+        # No schedule with one account-region per slot beats this: the longest job, or all the work
+        # spread perfectly over max_parallel slots.
+        "floor_one_account_region_per_slot": round(
+            around + max(max(per_region, default=0.0), sum(per_region) / max(1, max_parallel)), 1
+        ),
+    }
+
+
+def run_organisation(
+    mix: dict[str, int],
+    regions: int,
+    max_parallel: list[int],
+    job_overhead: float,
+    progress: Progress,
+) -> dict[str, Any]:
+    shapes: dict[str, dict[str, Any]] = {}
+    for shape in mix:
+        functions, versions = ORG_SHAPES[shape]
+        progress(f"measuring the {shape} shape ({functions} x {versions})")
+        result = run_benchmark(functions, versions, naive=False, progress=lambda _: None)
+        shapes[shape] = {
+            "functions": functions,
+            "versions": result["versions"],
+            "candidates": result["ours"]["candidates"],
+            "region_seconds_at_quota": result["ours"]["projected_seconds_staged"],
+            "region_seconds_at_default_pacing": result["ours"]["projected_seconds_at_configured_pacing"],
+            "lower_bound_region_seconds": result["lower_bound"]["projected_seconds"],
+        }
+    models: dict[str, Any] = {}
+    for parallel in max_parallel:
+        for pacing in ("at_quota", "at_default_pacing"):
+            seconds = {shape: shapes[shape][f"region_seconds_{pacing}"] for shape in mix}
+            models[f"max_parallel_{parallel}_{pacing}"] = organisation_model(
+                seconds, mix, regions, parallel, job_overhead
+            )
+    return {
+        "mix": mix,
+        "regions_per_account": regions,
+        "job_overhead_seconds_assumed": job_overhead,
+        "shapes": shapes,
+        "models": models,
+    }
+
+
+def organisation_table(report: dict[str, Any]) -> str:
+    accounts = sum(report["mix"].values())
+    lines = [
+        f"organisation: {accounts} accounts ({', '.join(f'{n} {s}' for s, n in report['mix'].items())}) x"
+        f" {report['regions_per_account']} regions; job overhead {report['job_overhead_seconds_assumed']:g} s"
+        " (assumed)",
+    ]
+    for shape, figures in report["shapes"].items():
+        lines.append(
+            f"  {shape}: {figures['versions']} versions, {figures['candidates']} candidates;"
+            f" one account-region {figures['region_seconds_at_quota']} s at quota,"
+            f" {figures['region_seconds_at_default_pacing']} s at default pacing"
+            f" (lower bound {figures['lower_bound_region_seconds']} s)"
+        )
+    lines.append("")
+    names = next(iter(report["models"].values())).keys()
+    lines.append(
+        f"{'minutes':<56}" + "".join(f"{key.replace('max_parallel_', 'p'):>22}" for key in report["models"])
+    )
+    for name in names:
+        lines.append(
+            f"{name:<56}" + "".join(f"{model[name] / 60:>24.1f}" for model in report["models"].values())
+        )
+    return "\n".join(lines)
+
+
 # --- output ------------------------------------------------------------------------------------------
 
 
@@ -931,6 +1098,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run our scan in a child process against a moto server, so its peak RSS excludes moto",
     )
     parser.add_argument("--child-scan", nargs="+", metavar=("OUT_DIR", "REGION"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--org",
+        metavar="SHAPE=ACCOUNTS,...",
+        help=f"organisation model instead: accounts per shape ({', '.join(ORG_SHAPES)}), e.g. large=50",
+    )
+    parser.add_argument("--org-regions", type=int, default=2, help="regions per account")
+    parser.add_argument("--max-parallel", type=int, nargs="+", default=[20], help="matrix max-parallel")
+    parser.add_argument("--job-overhead", type=float, default=DEFAULT_JOB_OVERHEAD_SECONDS)
     args = parser.parse_args(argv)
     if args.child_scan:
         return child_scan(args.child_scan[0], args.child_scan[1:])
@@ -942,6 +1117,14 @@ def main(argv: list[str] | None = None) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.org:
+        mix = {shape: int(count) for shape, count in (part.split("=") for part in args.org.split(","))}
+        unknown = set(mix) - set(ORG_SHAPES)
+        if unknown:
+            parser.error(f"--org: unknown shape(s) {sorted(unknown)}; known: {sorted(ORG_SHAPES)}")
+        org = run_organisation(mix, args.org_regions, args.max_parallel, args.job_overhead, progress)
+        print(json.dumps(org, indent=2) if args.json else organisation_table(org))
+        return 0
     result = run_benchmark(
         args.functions, args.versions, naive=not args.no_naive, isolated=args.isolated, progress=progress
     )
