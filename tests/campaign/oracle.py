@@ -1,8 +1,9 @@
 """The campaign's oracle: which versions are safe to delete at an instant, under some settings.
 
 Written from the product contract as README.md states it ("What is a candidate", "Commands": what apply
-does with each entry, "Settings") against the campaign's own model of the account, and deliberately sharing no code with the product's policy or
-re-verification: a bug there cannot hide here by being the same bug.
+does with each entry, "Settings") against the campaign's own model of the account, and deliberately
+sharing no code with the product's policy or re-verification: a bug there cannot hide here by being
+the same bug.
 
 A version is safe when no protection fires under any of the given settings; usage is read over one
 window (the longest lookback of the given settings) ending at `now`.
