@@ -32,7 +32,8 @@ def cmd_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_render(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.plan_files import run_render
 
-    return run_render(resolve_path(env, args.plan_json), env)
+    against = resolve_path(env, args.against) if args.against else None
+    return run_render(resolve_path(env, args.plan_json), against, env)
 
 
 def cmd_validate(args: argparse.Namespace, env: Environment) -> ExitCode:
@@ -116,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         "render", help="re-render plan.md (and the summary) from an edited plan.json"
     )
     render.add_argument("plan_json", metavar="PLAN_JSON", help=_PLAN_JSON_HELP)
+    render.add_argument(
+        "--against",
+        metavar="ORIGINAL_JSON",
+        help="the plan as the scanner proposed it: plan.md then lists what review dropped",
+    )
     render.set_defaults(handler=cmd_render)
 
     validate = commands.add_parser("validate", help="check schema, Markdown sync and removals-only edits")

@@ -28,7 +28,7 @@ from cleaner.cost import BILLED_RUNTIME_PREFIXES, SECONDS_PER_MONTH, total_usd
 from cleaner.exit_codes import BadInputError
 from cleaner.jsonlines import line_for, locate_lines
 from cleaner.reasons import Reason, sort_reasons
-from cleaner.settings import ScanSettings
+from cleaner.settings import ApplyLimits, ScanSettings
 
 SCHEMA_VERSION = 1
 PLAN_JSON = "plan.json"
@@ -129,6 +129,10 @@ class Plan(_Strict):
     settings: ScanSettings
     pricing: Pricing
     summary: Summary
+    # The repository's apply limits when the scan ran, for the review page's "On merge" box only: apply
+    # enforces its own settings from the default branch and never reads these (nor can a review edit
+    # them: validate keeps them as the scan wrote them). None in plans written before they were shown.
+    apply_limits: ApplyLimits | None = None
     warnings: list[str] = Field(default_factory=list)
     delete: list[PlanEntry]
     keep: list[PlanEntry]

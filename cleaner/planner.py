@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from cleaner.cost import monthly_cache_cost_usd
+from cleaner.cost import monthly_cache_cost_usd, total_usd
 from cleaner.inventory import Evidence, Function, FunctionVersion, VersionKey
 from cleaner.plan import SCHEMA_VERSION, Plan, PlanEntry, Pricing, sort_entries, summarize
 from cleaner.policy import age_days, decide
-from cleaner.settings import ScanSettings
+from cleaner.reasons import Reason
+from cleaner.settings import ApplyLimits, ScanSettings
 
 
 def snapstart_versions(functions: list[Function]) -> list[tuple[Function, FunctionVersion]]:
@@ -69,4 +70,41 @@ def build_plan(
         warnings=sorted(set(warnings)),
         delete=delete,
         keep=keep,
+    )
+
+
+def cap_deletions(plan: Plan, limits: ApplyLimits) -> Plan:
+    """The plan as apply will take it: at most `max_deletions_per_apply` deletions, the largest savings
+    first (then the oldest, then the stable key), the rest kept with `over_deletion_cap` so the next scan
+    proposes them once this plan is applied. Apply refuses a plan over the cap as a whole; a plan that
+    promises what merging does must not be one. `apply_limits` records the limits for the review page."""
+    cap = limits.max_deletions_per_apply
+    if len(plan.delete) <= cap:
+        return plan.model_copy(update={"apply_limits": limits})
+    ranked = sorted(plan.delete, key=lambda e: (-e.estimated_monthly_cost_usd, -e.age_days, e.key))
+    deferred = [
+        entry.model_copy(
+            update={
+                "reasons": [Reason.OVER_DELETION_CAP],
+                "details": [f"candidate {rank:,} by savings; max_deletions_per_apply is {cap:,}"],
+            }
+        )
+        for rank, entry in enumerate(ranked[cap:], start=cap + 1)
+    ]
+    delete = sort_entries(ranked[:cap])
+    keep = sort_entries([*plan.keep, *deferred])
+    deferred_usd = total_usd([e.estimated_monthly_cost_usd for e in deferred])
+    note = (
+        f"{len(deferred):,} more candidates (${deferred_usd:,.2f} / month) are over"
+        f" max_deletions_per_apply ({cap:,}): kept in this plan as over_deletion_cap;"
+        " the next scan proposes them once this plan is applied"
+    )
+    return plan.model_copy(
+        update={
+            "apply_limits": limits,
+            "delete": delete,
+            "keep": keep,
+            "summary": summarize(delete, keep),
+            "warnings": sorted({*plan.warnings, note}),
+        }
     )

@@ -17,6 +17,9 @@ class Reason(StrEnum):
     FUNCTION_LEVEL_ACTIVITY_UNCERTAIN = "function_level_activity_uncertain"
     RESOURCE_POLICY_PROTECTED = "resource_policy_protected"
     CHECK_INCOMPLETE = "check_incomplete"
+    # A candidate beyond max_deletions_per_apply: kept in this plan so that merging it applies as
+    # promised (apply refuses a plan over the cap); the next scan proposes it again.
+    OVER_DELETION_CAP = "over_deletion_cap"
     NO_ACTIVITY_AND_STALE = "no_activity_and_stale"
 
 
@@ -34,9 +37,22 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.FUNCTION_LEVEL_ACTIVITY_UNCERTAIN: "function-level traffic not explained by version/alias series",
     Reason.RESOURCE_POLICY_PROTECTED: "has its own resource-based policy",
     Reason.CHECK_INCOMPLETE: "a check could not be completed (kept: fail closed)",
+    Reason.OVER_DELETION_CAP: "a candidate beyond max_deletions_per_apply: the next plan proposes it",
     Reason.NO_ACTIVITY_AND_STALE: "every check passed: stale and unused",
 }
 
 
 def sort_reasons(reasons: set[Reason] | list[Reason]) -> list[Reason]:
     return sorted(set(reasons), key=REASON_ORDER.__getitem__)
+
+
+# Kept for a rule that says nothing about this version's use (age, position, a filter, the cap): shown
+# one line per function, after the versions kept for a reason a reviewer should look at.
+ROUTINE_REASONS: frozenset[Reason] = frozenset(
+    {
+        Reason.EXCLUDED_BY_FILTER,
+        Reason.TOO_RECENT,
+        Reason.PROTECTED_KEPT_LAST_N,
+        Reason.OVER_DELETION_CAP,
+    }
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from cleaner.jsonlines import JsonPath
@@ -9,7 +10,10 @@ from cleaner.plan import Plan, PlanEntry, summarize
 from cleaner.render import render_plan_markdown
 
 # Everything but the reviewer-editable `delete` list and what is derived from it.
-_IDENTITY_FIELDS = ("schema_version", "plan_id", "created_at", "account_id", "regions", "settings", "pricing")
+_IDENTITY_FIELDS = (
+    *("schema_version", "plan_id", "created_at", "account_id", "regions", "settings", "pricing"),
+    "apply_limits",
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,18 @@ class ValidationReport:
         return not self.findings
 
 
-def check_derived(plan: Plan, markdown: str | None) -> list[Finding]:
+# The section only the original plan can derive: a validation without it cannot check it.
+_DROPPED_SECTION = re.compile(r"^## Dropped in review\n.*?(?=^## )", re.MULTILINE | re.DOTALL)
+
+
+def without_dropped_section(markdown: str) -> str:
+    return _DROPPED_SECTION.sub("", markdown, count=1)
+
+
+def check_derived(plan: Plan, markdown: str | None, original: Plan | None = None) -> list[Finding]:
+    """The summary and plan.md follow from plan.json. With the scan's plan (`original`), plan.md must
+    also list exactly the versions review dropped; without it, its "Dropped in review" section (which
+    only the original can derive) is left out of the comparison."""
     findings = []
     expected_summary = summarize(plan.delete, plan.keep)
     if plan.summary != expected_summary:
@@ -38,12 +53,22 @@ def check_derived(plan: Plan, markdown: str | None) -> list[Finding]:
         )
     if markdown is None:
         findings.append(Finding("plan.md is missing: run `snapstart-cleaner render`", file="plan.md"))
-    elif markdown != render_plan_markdown(plan.with_derived_summary()):
-        findings.append(
-            Finding(
-                "plan.md is not the rendering of plan.json: run `snapstart-cleaner render`", file="plan.md"
+    else:
+        rendered = render_plan_markdown(plan.with_derived_summary())
+        if original is not None:
+            # Either the page listing what review dropped, or (a note, not an error: the README's and
+            # older reviewers' `render` without --against) the page without that section.
+            in_sync = markdown in (render_plan_markdown(plan.with_derived_summary(), original), rendered)
+        else:
+            in_sync = without_dropped_section(markdown) == rendered
+        if not in_sync:
+            findings.append(
+                Finding(
+                    "plan.md is not the rendering of plan.json: run `snapstart-cleaner render"
+                    " PLAN_JSON --against ORIGINAL_JSON`",
+                    file="plan.md",
+                )
             )
-        )
     return findings
 
 
@@ -95,3 +120,13 @@ def check_removals_only(edited: Plan, original: Plan) -> ValidationReport:
     remaining = {entry.key for entry in edited.delete}
     report.dropped = [entry for entry in original.delete if entry.key not in remaining]
     return report
+
+
+def dropped_note(markdown: str | None, dropped: list[PlanEntry]) -> str | None:
+    """What to tell a reviewer whose plan.md does not show the versions review dropped."""
+    if not dropped or markdown is None or "\n## Dropped in review\n" in markdown:
+        return None
+    return (
+        f"plan.md does not list the {len(dropped)} versions dropped in review: run `snapstart-cleaner"
+        " render PLAN_JSON --against ORIGINAL_JSON` so the page shows them"
+    )

@@ -135,7 +135,7 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
             delete_seconds=round(applier.delete_seconds, 3),
             deletions_per_second=rate,
         )
-        markdown = render_apply_markdown(result)
+        markdown = render_apply_markdown(result, plan)
         write_text_atomically(output_dir / RESULT_JSON, result.model_dump_json(indent=2) + "\n")
         write_text_atomically(output_dir / RESULT_MD, markdown)
         summary_file = env.environ.get("GITHUB_STEP_SUMMARY")

@@ -11,15 +11,30 @@ from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.jsonlines import line_for, locate_lines
 from cleaner.plan import PLAN_MD, load_plan, plan_json_text, write_text_atomically
 from cleaner.render import render_plan_markdown
-from cleaner.validate import Finding, check_derived, check_removals_only
+from cleaner.validate import Finding, check_derived, check_removals_only, dropped_note
 
 
-def run_render(plan_json: Path, env: Environment) -> ExitCode:
+def run_render(plan_json: Path, against: Path | None, env: Environment) -> ExitCode:
+    """Re-render plan.md and the summary; with the scan's plan (`against`), plan.md lists the versions
+    review dropped. The edit must then be a removals-only one: a page saying "dropped" of a plan that
+    is not a subset of the original would say something false."""
     plan = load_plan(plan_json).with_derived_summary()
-    markdown = render_plan_markdown(plan)
+    original = None
+    dropped_text = ""
+    if against is not None:
+        original = load_plan(against)
+        report = check_removals_only(plan, original)
+        if not report.ok:
+            raise BadInputError(
+                "\n".join(f"{plan_json}: {finding.message}" for finding in report.findings)
+                + f"\n(not rendered: only removals from {against} are allowed)"
+            )
+        dropped_text = f", {len(report.dropped)} dropped in review"
+    markdown = render_plan_markdown(plan, original)
     write_text_atomically(plan_json, plan_json_text(plan))
     write_text_atomically(plan_json.parent / PLAN_MD, markdown)
-    env.print(f"rendered {plan_json.parent / PLAN_MD} ({plan.summary.delete_count} versions to delete)")
+    counts = f"{plan.summary.delete_count} versions to delete{dropped_text}"
+    env.print(f"rendered {plan_json.parent / PLAN_MD} ({counts})")
     return ExitCode.OK
 
 
@@ -51,14 +66,15 @@ def _validate(plan_json: Path, against: Path | None, output_format: str, env: En
     plan = load_plan(plan_json)
     md_path = plan_json.parent / PLAN_MD
     markdown = md_path.read_text(encoding="utf-8") if md_path.exists() else None
-    findings = check_derived(plan, markdown)
+    original = load_plan(against) if against is not None else None
+    findings = check_derived(plan, markdown, original)
     dropped = []
-    if against is not None:
-        original = load_plan(against)
+    if original is not None:
         report = check_removals_only(plan, original)
         findings += report.findings
         dropped = report.dropped
     lines = locate_lines(plan_json.read_text(encoding="utf-8"))
+    note = dropped_note(markdown, dropped) if not findings else None
 
     def where(finding: Finding) -> tuple[str, int]:
         if finding.file == "plan.md":
@@ -74,6 +90,7 @@ def _validate(plan_json: Path, against: Path | None, output_format: str, env: En
                         {"file": where(f)[0], "line": where(f)[1], "message": f.message} for f in findings
                     ],
                     "dropped": [e.label for e in dropped],
+                    "notes": [note] if note else [],
                     "delete_count": len(plan.delete),
                     "estimated_monthly_savings_usd": round(
                         sum(e.estimated_monthly_cost_usd for e in plan.delete), 2
@@ -89,6 +106,10 @@ def _validate(plan_json: Path, against: Path | None, output_format: str, env: En
                 env.print(f"::error file={_property(file)},line={line}::{_data(finding.message)}")
             else:
                 env.print(f"{file}:{line}: {finding.message}")
+        if note and output_format == "github":
+            env.print(f"::warning file={_property(str(md_path))},line=1::{_data(note)}")
+        elif note:
+            env.print(f"{md_path}: note: {note}")
         if not findings:
             dropped_text = f", {len(dropped)} dropped by review" if against is not None else ""
             env.print(f"{plan_json}: valid ({len(plan.delete)} versions to delete{dropped_text})")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from cleaner.exit_codes import BadInputError
 from cleaner.github.body import BODY_LIMIT, fit_body
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan
-from cleaner.render import markdown_code, markdown_text
+from cleaner.render import markdown_code, markdown_text, render_plan_body
 
 # Room for GitHub counting some characters differently from Python, as in body.fit_body.
 _MARGIN = 1_024
@@ -196,6 +196,12 @@ class PlanSet:
         single = self.single
         if single is not None:
             files = self.plans[0]
+            if len(files.plan_md) <= limit:
+                return files.plan_md
+            # The review page built for the limit: only function rows and kept versions are left out.
+            page = render_plan_body(single, link.get(single.plan_id, ""), limit)
+            if page is not None:
+                return page
             return fit_body(
                 files.plan_md,
                 f"in [`{files.md_path}`]({link.get(single.plan_id, '')}) in this pull request",
@@ -211,8 +217,13 @@ class PlanSet:
         for files in self.ranked():
             if files.plan.plan_id not in link:
                 continue
+            room = budget - 200 * (len(left_out) + 1) - len(text)
             page = f"\n---\n\n{files.plan_md}"
-            if len(text) + len(page) <= budget - 200 * (len(left_out) + 1):
+            if len(page) > room:
+                # The page shortened to the room left (its function rows cut), when its head fits there.
+                shortened = render_plan_body(files.plan, link[files.plan.plan_id], room - 7)
+                page = f"\n---\n\n{shortened}" if shortened is not None else ""
+            if page and len(page) <= room:
                 text += page
             else:
                 left_out.append(files)

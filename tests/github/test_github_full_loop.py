@@ -148,7 +148,11 @@ def test_the_reviewed_plan_is_exactly_what_gets_deleted(
     assert deleted_versions(session) == {("orders", "1"), ("orders", "3"), ("billing", "1"), ("billing", "2")}
     assert "4 deleted" in output
     outcome = fake_github.pulls[number].comments[-1].body
-    assert "SnapStart Cleaner apply" in outcome and outcome.count("| deleted |") == 4
+    assert "SnapStart Cleaner apply" in outcome and "**4 deleted**" in outcome
+    assert (
+        "- `billing` (us-east-1) deleted: 1, 2" in outcome
+        and "- `orders` (us-east-1) deleted: 1, 3" in outcome
+    )
 
 
 def test_a_merge_nobody_approved_deletes_nothing_and_says_why_on_the_pr(

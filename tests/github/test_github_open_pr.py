@@ -184,7 +184,7 @@ def test_after_a_merge_the_next_plan_opens_a_fresh_pr_from_the_new_default_head(
 def test_a_plan_too_long_for_a_pr_body_is_cut_with_a_pointer_to_plan_md(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
-    plan = make_plan("big", delete=600, keep=600, functions=40)
+    plan = make_plan("big", delete=5_000, keep=600, functions=40)
     full_markdown_length = len(write_plan(tmp_path, plan).joinpath("plan.md").read_text())
     assert full_markdown_length > BODY_LIMIT  # the fake refuses such a body, like GitHub
 
@@ -196,6 +196,10 @@ def test_a_plan_too_long_for_a_pr_body_is_cut_with_a_pointer_to_plan_md(
     assert body.startswith("# SnapStart Cleaner plan `big`")
     assert f"{fake_github.url}/acme/infra/blob/{BRANCH}/plans/big/plan.md" in body
     assert body.count("<details>") == body.count("</details>")
+    # The page is built for the limit: every always-present part is there, only function rows are cut.
+    for part in ("## On merge", "## To delete", "## How to keep a version", "## Kept", "## Settings used"):
+        assert part in body, part
+    assert "Shortened to fit GitHub's limit" in body.split("## On merge")[0]
     assert len(fake_github.file_at(BRANCH, "plans/big/plan.md") or "") == full_markdown_length
 
 

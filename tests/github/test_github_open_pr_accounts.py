@@ -146,7 +146,7 @@ def test_review_pages_that_do_not_fit_the_body_are_linked(
     settings(tmp_path)
     folders = []
     for account in (PROD, STAGE):
-        plan = in_account(make_plan(f"big-{account}", delete=150, keep=1, functions=150), account)
+        plan = in_account(make_plan(f"big-{account}", delete=200, keep=1, functions=200), account)
         folders.append(str(write_plan(tmp_path, plan).relative_to(tmp_path)))
     page = (tmp_path / folders[0] / "plan.md").read_text()
     assert BODY_LIMIT / 2 < len(page) < BODY_LIMIT  # one fits, two do not
@@ -155,7 +155,7 @@ def test_review_pages_that_do_not_fit_the_body_are_linked(
 
     body = fake_github.pulls[1].body
     assert len(body) <= BODY_LIMIT
-    assert body.count("| 150 |") == 2  # both accounts in the summary
+    assert body.count("| 200 |") == 2  # both accounts in the summary
     assert "These review pages do not fit in this body" in body
     assert f"[`plans/big-{STAGE}/plan.md`](" in body.split("These review pages do not fit")[1]
 

@@ -277,4 +277,4 @@ def test_one_pr_for_the_organisation_and_each_apply_deletes_only_in_its_own_acco
     assert before[PROD] - versions(prod) == {("orders", "1"), ("orders", "2"), ("orders", "3")}
     assert before[STAGE] - versions(stage) == {("orders", "1"), ("orders", "2"), ("billing", "1")}
     comments = [c.body for c in fake_github.pulls[number].comments]
-    assert sum("SnapStart Cleaner apply" in c and c.count("| deleted |") == 3 for c in comments) == 2
+    assert sum("SnapStart Cleaner apply" in c and "**3 deleted**" in c for c in comments) == 2

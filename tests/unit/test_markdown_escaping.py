@@ -176,7 +176,9 @@ def test_no_value_in_any_field_can_change_the_shape_of_the_page(field: str, valu
 
 def test_a_rendered_attack_stays_inside_its_cell() -> None:
     page = render_plan_markdown(_with("runtime", HIDE_THE_REST))
-    assert "| 2 | 50 | none in window | 128 | Active | x &lt;!-- | $0.49 |" in page.splitlines()
+    assert "x &lt;!-- · 128 MB · state Active · last invoked: none in window · $0.49 / month each" in (
+        page.splitlines()
+    )
 
 
 def test_a_plan_scanned_with_unusual_but_valid_settings_reads_back_and_renders_them_as_code() -> None:
@@ -215,7 +217,4 @@ def test_the_apply_result_page_keeps_an_attack_in_its_cell() -> None:
     page = render_apply_markdown(result)
     assert "<!--" not in page
     assert "· plan plans/p1x &lt;!--/plan.json ·" in page
-    assert (
-        "| `api` | 2 | us-east-1 | failed | check_incomplete | AccessDenied x &lt;!-- \\| `x` |"
-        in page.splitlines()
-    )
+    assert "| `api` | 2 | us-east-1 | check_incomplete: AccessDenied x &lt;!-- \\| `x` |" in page.splitlines()

@@ -70,7 +70,7 @@ def test_a_pipe_in_a_cell_does_not_split_the_table_row() -> None:
     header = next(
         line
         for line in markdown.splitlines()
-        if line.startswith("| version | age (days) | last invoked | reasons")
+        if line.startswith("| function | region | version | age | last invoked | reasons | why |")
     )
     assert _unescaped_pipes(row) == _unescaped_pipes(header)
 
@@ -116,23 +116,31 @@ def test_a_plan_with_nothing_to_delete_says_so() -> None:
     assert "### `" not in markdown
 
 
-def test_each_deletion_and_each_kept_version_appears_once() -> None:
+def test_each_deletion_appears_in_its_functions_rows_and_each_kept_version_once() -> None:
     plan = sample_plan()
     markdown = render_plan_markdown(plan)
-    for e in plan.delete + plan.keep:
-        section = markdown[markdown.index(f"`{e.function_name}`") :]
-        assert re.search(rf"^\| {e.version} \| {e.age_days} \|", section, re.MULTILINE), e.label
+    for e in plan.delete:
+        block = markdown[markdown.index(f"<summary><code>{e.function_name}</code>") :]
+        block = block[: block.index("</details>")]
+        assert re.search(rf"^\| {e.version} \| {e.age_days} days \|", block, re.MULTILINE), e.label
+    kept = markdown[markdown.index("## Kept versions") :]
+    for e in plan.keep:
+        row = rf"^\| `{e.function_name}` \| {e.region} \| {e.version} \| {e.age_days} days \|"
+        line = rf"^- `{e.function_name}` \({e.region}\): (.*; )?([0-9, ]*, )?{e.version}(, [0-9, ]*)? \("
+        found = re.findall(row, kept, re.MULTILINE) + re.findall(line, kept, re.MULTILINE)
+        assert len(found) == 1, e.label
 
 
 def test_usage_that_was_not_looked_up_says_not_checked() -> None:
     plan = sample_plan()
-    kept = entry("api", 4, reasons=[Reason.TOO_RECENT], invocations_in_window=None)
+    kept = entry("api", 4, reasons=[Reason.ALIAS_PROTECTED], invocations_in_window=None)
     markdown = render_plan_markdown(plan.model_copy(update={"keep": [kept]}).with_derived_summary())
-    assert "| 4 | 60 | not checked | too_recent |" in markdown
+    assert "| `api` | us-east-1 | 4 | 60 days | not checked | alias_protected |" in markdown
 
 
-def test_usage_looked_up_with_no_traffic_says_none_in_window() -> None:
-    (row,) = [
-        line for line in render_plan_markdown(sample_plan()).splitlines() if line.startswith("| 1 | 150 |")
-    ]
-    assert "| none in window |" in row
+def test_a_value_the_same_on_every_row_of_a_function_is_said_once_above_its_table() -> None:
+    markdown = render_plan_markdown(sample_plan())
+    assert "python3.12 · 2,048 MB · state Active · last invoked: none in window · $7.80 / month each" in (
+        markdown.splitlines()
+    )
+    assert "| 1 | 150 days |" in markdown.splitlines()

@@ -36,11 +36,10 @@ def _result(approval: str | None, dry_run: bool = False) -> ApplyResult:
 def test_the_page_counts_outcomes_and_lists_every_entry_with_escaped_details() -> None:
     page = render_apply_markdown(_result(approval="PR #7 approved by bob"))
 
-    assert "**1 deleted** · 0 already gone · 1 skipped" in page
+    assert "**1 deleted** · **0 failed** · 1 skipped (changed since the scan) · 0 already gone" in page
     assert "Approval: PR #7 approved by bob" in page
-    assert (
-        "| `api` | 2 | us-east-1 | skipped | alias_protected | alias hotfix (primary) \\| weighted |" in page
-    )
+    assert "| `api` | 2 | us-east-1 | alias_protected: alias hotfix (primary) \\| weighted |" in page
+    assert "- `api` (us-east-1) deleted: 1" in page
     assert "\n\n\n" not in page
 
 

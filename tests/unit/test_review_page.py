@@ -1,0 +1,220 @@
+"""The review page at any size (issue 10): a pull request body under GitHub's 65,536 characters that
+always holds the parts a reviewer decides from, "Dropped in review", and the deletion cap.
+
+The golden file tests/golden/plan-body-5000.md is the body of `large_plan(5_000, 340)`; regenerate it
+after an intended change with UPDATE_GOLDEN=1 and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from cleaner.github.body import BODY_LIMIT
+from cleaner.plan import Plan
+from cleaner.planner import cap_deletions
+from cleaner.reasons import Reason
+from cleaner.render import render_plan_body, render_plan_markdown
+from cleaner.settings import ApplyLimits
+from cleaner.validate import check_derived, check_removals_only
+
+from .factories import entry, sample_plan
+
+GOLDEN_BODY = Path(__file__).parent.parent / "golden" / "plan-body-5000.md"
+LINK = "https://github.com/acme/infra/blob/snapstart-cleaner/plan/plans/20261101T120000Z/plan.md"
+# The parts every body holds, in this order.
+ALWAYS = ["**", "## On merge", "## To delete", "## How to keep a version", "## Kept", "## Settings used"]
+
+
+def large_plan(deletions: int, functions: int, kept: int = 600) -> Plan:
+    """`deletions` candidates over `functions` functions of different sizes (some Java), `kept` kept
+    versions: most keep_last_n, one in ten for a reason to look at."""
+    memories = [128, 256, 512, 1024, 2048, 3008]
+    delete = []
+    for index in range(deletions):
+        f = index % functions
+        java = f % 17 == 0
+        memory = memories[f % len(memories)]
+        delete.append(
+            entry(
+                f"service-{f:03d}",
+                index // functions + 1,
+                runtime="java21" if java else "python3.12",
+                memory_mb=memory,
+                age_days=400 - index // functions,
+                estimated_monthly_cost_usd=0.0 if java else round(memory / 1024 * 3.8999, 4),
+            )
+        )
+    keep = []
+    for index in range(kept):
+        f = index % functions
+        notable = index % 10 == 0
+        keep.append(
+            entry(
+                f"service-{f:03d}",
+                100_000 + index,
+                reasons=[Reason.ALIAS_PROTECTED if notable else Reason.PROTECTED_KEPT_LAST_N],
+                details=["alias live"] if notable else ["among the newest 3 published versions"],
+            )
+        )
+    plan = sample_plan().model_copy(update={"delete": delete, "keep": keep, "warnings": []})
+    limits = ApplyLimits(max_deletions_per_apply=10_000)
+    return cap_deletions(plan.with_derived_summary(), limits)
+
+
+def structure_problems(markdown: str) -> list[str]:
+    """What would make GitHub render the page other than intended (a check of the structure GFM
+    parses, without a renderer): every table's rows have its header's cell count and the delimiter row
+    follows the header; <details> blocks open and close on lines of their own, in order, each with a
+    <summary> line and a blank line before its Markdown; code spans on a line are closed."""
+    problems = []
+    lines = markdown.splitlines()
+    depth = 0
+    cells = 0
+    for number, line in enumerate(lines, start=1):
+        unescaped = re.sub(r"\\.", "", line)
+        if line.startswith("|"):
+            count = unescaped.count("|")
+            if cells == 0:
+                delimiter = lines[number] if number < len(lines) else ""
+                if not re.fullmatch(r"\|(:?-{3,}:?\|)+", delimiter):
+                    problems.append(f"line {number}: a table header without a delimiter row")
+                cells = count
+            elif count != cells:
+                problems.append(f"line {number}: {count - 1} cells, the header has {cells - 1}")
+        else:
+            cells = 0
+        if unescaped.count("`") % 2:
+            problems.append(f"line {number}: an unclosed code span")
+        if line == "<details>":
+            depth += 1
+            summary = lines[number] if number < len(lines) else ""
+            if not (summary.startswith("<summary>") and summary.endswith("</summary>")):
+                problems.append(f"line {number}: <details> without a <summary> line")
+            elif lines[number + 1] != "":
+                problems.append(f"line {number + 1}: no blank line after </summary>")
+        elif line == "</details>":
+            depth -= 1
+            if depth < 0:
+                problems.append(f"line {number}: </details> without <details>")
+        elif "<details>" in line or "</details>" in line:
+            problems.append(f"line {number}: <details> or </details> not on a line of its own")
+    if depth:
+        problems.append(f"{depth} <details> left open")
+    return problems
+
+
+def _positions(text: str) -> list[int]:
+    return [text.index(part) for part in ALWAYS]
+
+
+def test_the_body_of_a_5000_deletion_plan_fits_and_holds_every_always_present_part_in_order() -> None:
+    plan = large_plan(5_000, 340)
+    body = render_plan_body(plan, LINK, BODY_LIMIT)
+
+    assert body is not None
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN_BODY.write_text(body, encoding="utf-8")
+    assert body == GOLDEN_BODY.read_text(encoding="utf-8"), "regenerate with UPDATE_GOLDEN=1 if intended"
+    assert len(body) < BODY_LIMIT
+    assert _positions(body) == sorted(_positions(body))
+    assert body.splitlines()[2].startswith("**5,000 SnapStart versions to delete** in 340 functions")
+    # The note is at the top, before "On merge", and links the full page.
+    top = body.split("## On merge")[0]
+    assert "Shortened to fit GitHub's limit" in top and f"]({LINK})" in top
+    # Only function rows are cut: the functions shown are the first by savings, each whole.
+    shown = re.findall(r"^<summary><code>(service-\d+)</code>", body, re.MULTILINE)
+    full = re.findall(r"^<summary><code>(service-\d+)</code>", render_plan_markdown(plan), re.MULTILINE)
+    assert 0 < len(shown) < len(full) and shown == full[: len(shown)]
+    assert structure_problems(body) == []
+
+
+def test_a_body_that_fits_is_the_whole_page() -> None:
+    plan = sample_plan()
+    assert render_plan_body(plan, LINK, BODY_LIMIT) == render_plan_markdown(plan)
+
+
+def test_the_small_and_the_full_large_page_parse_as_intended() -> None:
+    assert structure_problems(render_plan_markdown(sample_plan())) == []
+    assert structure_problems(render_plan_markdown(large_plan(1_400, 85))) == []
+
+
+def test_the_structure_check_finds_a_cut_table_and_an_open_details_block() -> None:
+    broken = "| a | b |\n|---|---|\n| 1 |\n\n<details>\n<summary>x</summary>\n\ntext\n"
+    assert structure_problems(broken) == ["line 3: 1 cells, the header has 2", "1 <details> left open"]
+
+
+def test_no_template_paragraph_is_hard_wrapped() -> None:
+    # GitHub turns every newline of a PR body into a line break: a paragraph must be one line.
+    paragraphs = render_plan_markdown(sample_plan()).split("\n\n")
+    for paragraph in paragraphs:
+        lines = paragraph.splitlines()
+        if lines and not lines[0].startswith(("|", ">", "-", "<", "#")):
+            assert len(lines) == 1, paragraph
+
+
+def _dropped(plan: Plan, *labels: str) -> Plan:
+    kept = [e for e in plan.delete if f"{e.function_name}:{e.version}" not in labels]
+    return plan.model_copy(update={"delete": kept}).with_derived_summary()
+
+
+def test_a_version_dropped_in_review_is_listed_in_dropped_in_review() -> None:
+    original = sample_plan()
+    edited = _dropped(original, "api:2", "api:3")
+
+    page = render_plan_markdown(edited, original)
+
+    section = page.split("## Dropped in review\n")[1].split("\n## ")[0]
+    assert "2 versions ($15.60 / month) removed from `delete` by review" in section
+    assert "- `api` (us-east-1): 2, 3" in section.splitlines()
+    assert check_removals_only(edited, original).ok
+    assert check_derived(edited, page, original) == []
+    # Without the original, the section cannot be derived, so it is left out of the comparison.
+    assert check_derived(edited, page) == []
+
+
+def test_a_dropped_in_review_section_that_lists_the_wrong_versions_is_not_in_sync() -> None:
+    original = sample_plan()
+    page = render_plan_markdown(_dropped(original, "api:2"), original)
+    other = _dropped(original, "api:3")
+    assert [f.file for f in check_derived(other, page, original)] == ["plan.md"]
+
+
+def test_a_plan_over_the_cap_keeps_the_smallest_savings_for_the_next_plan() -> None:
+    plan = sample_plan()  # 8 deletions: api 4 x $7.80, worker $1.95, edge 2 x $0.49, java $0
+    capped = cap_deletions(plan, ApplyLimits(max_deletions_per_apply=5))
+
+    assert [e.label for e in capped.delete] == [
+        "api:1 (us-east-1)",
+        "api:2 (us-east-1)",
+        "api:3 (us-east-1)",
+        "api:6 (us-east-1)",
+        "worker:3 (us-east-1)",
+    ]
+    deferred = [e for e in capped.keep if e.reasons == [Reason.OVER_DELETION_CAP]]
+    assert sorted(e.label for e in deferred) == [
+        "edge:2 (eu-west-1)",
+        "edge:3 (eu-west-1)",
+        "java-svc:2 (us-east-1)",
+    ]
+    assert capped.summary == capped.with_derived_summary().summary
+    assert any("3 more candidates" in w and "max_deletions_per_apply (5)" in w for w in capped.warnings)
+    page = render_plan_markdown(capped)
+    assert "· 18 kept · 3 more in the next plan" in page.splitlines()[2]
+    assert "at most 5 deletions per apply" in page
+
+
+def test_a_plan_within_the_cap_is_unchanged_but_for_the_limits_it_shows() -> None:
+    plan = sample_plan()
+    capped = cap_deletions(plan, ApplyLimits())
+    assert capped.delete == plan.delete and capped.keep == plan.keep
+    page = render_plan_markdown(capped)
+    assert "at most 500 deletions per apply · refused after 14 days (from 2026-11-15 12:00 UTC)" in page
+
+
+def test_a_plan_over_the_cap_it_was_scanned_with_says_apply_will_refuse_it() -> None:
+    plan = sample_plan().model_copy(update={"apply_limits": ApplyLimits(max_deletions_per_apply=5)})
+    assert "**this plan has 8: apply will refuse it; drop versions or raise the cap**" in (
+        render_plan_markdown(plan)
+    )
