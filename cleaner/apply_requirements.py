@@ -80,6 +80,7 @@ class PullCommit:
     committer_login: str | None
     author_email: str = ""
     committer_email: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,14 +238,31 @@ def removals_only_of_scanned(merged: Plan, scanned: Plan, artifact: ArtifactFact
     return _passed("provenance", f"a removals-only subset of {origin}{dropped}")
 
 
+# A trailer the `keep` command writes into its commits: the account that asked for the edit.
+REQUESTED_BY = re.compile(r"Requested-by: (?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?)")
+
+
 # --- 4. who took part, who approved ------------------------------------------------------------------------
 
 
+def requested_by(message: str) -> list[str]:
+    """The logins named in `Requested-by:` trailers (the last paragraph of a commit message)."""
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if not paragraphs:
+        return []
+    return [m["login"] for line in paragraphs[-1].splitlines() if (m := REQUESTED_BY.fullmatch(line.strip()))]
+
+
 def participants(facts: PullRequestFacts) -> set[str]:
-    """Everyone who wrote the change: the PR's author and every commit's author and committer."""
+    """Everyone who wrote the change: the PR's author, every commit's author and committer, and whoever
+    asked the bot for an edit (`keep`): a `Requested-by:` trailer counts only in a commit GitHub
+    attributes to the PR's author, because anyone can write a trailer and only the bot's commits are
+    trusted to say who asked."""
     people = {facts.author_login}
     for commit in facts.commits:
         people |= {login for login in (commit.author_login, commit.committer_login) if login}
+        if commit.author_login == facts.author_login:
+            people |= set(requested_by(commit.message))
     people.discard(WEB_FLOW)
     return people
 
@@ -302,7 +320,9 @@ def approvals(
         elif login == facts.author_login:
             not_counted.append(f"{login} opened the pull request")
         elif login.lower() in wrote:
-            not_counted.append(f"{login} authored or committed a commit of the pull request")
+            not_counted.append(
+                f"{login} authored or committed a commit of the pull request, or asked the bot for one"
+            )
         elif reviewer is None or not reviewer.approved_the_merged_plan:
             not_counted.append(f"{login} approved an earlier version of `{plan_path}`")
         elif reviewer.permission not in MAY_APPROVE:

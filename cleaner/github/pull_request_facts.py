@@ -131,6 +131,7 @@ def gather_pull_request_facts(
                 committer_login=c.committer.login if c.committer is not None else None,
                 author_email=(c.commit.author.email or "") if c.commit.author else "",
                 committer_email=(c.commit.committer.email or "") if c.commit.committer else "",
+                message=c.commit.message or "",
             )
             for c in pr.get_commits()
         )

@@ -174,6 +174,77 @@ def test_participants_are_the_author_and_every_commit_author_and_committer_but_n
     assert participants(facts(commits=commits)) == {"cleaner-bot", "carol", "dave"}
 
 
+KEEP_MESSAGE = (
+    "Plan p1: keep api:2 (us-east-1)\n\nAsked in https://github.example/acme/infra/pull/7#issuecomment-9"
+    "\n\nRequested-by: carol\n"
+)
+
+
+def test_who_asked_the_bot_for_an_edit_is_a_participant() -> None:
+    commits = (
+        PullCommit("a" * 40, "cleaner-bot", "cleaner-bot"),
+        PullCommit("b" * 40, "cleaner-bot", "cleaner-bot", message=KEEP_MESSAGE),
+    )
+
+    assert participants(facts(commits=commits)) == {"cleaner-bot", "carol"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Requested-by: carol",  # a bare trailer is the message's last paragraph
+        "Keep\n\nRequested-by: carol\nRequested-by: dave",
+        "Keep\n\nSigned-off-by: x <x@example.invalid>\nRequested-by: carol\nRequested-by: dave\n",
+    ],
+)
+def test_every_requested_by_trailer_of_a_bot_commit_names_a_participant(message: str) -> None:
+    named = {"carol", "dave"} if "dave" in message else {"carol"}
+    commits = (PullCommit("b" * 40, "cleaner-bot", "web-flow", message=message),)
+
+    assert participants(facts(commits=commits)) == {"cleaner-bot"} | named
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Requested-by: carol\n\nthe body after it",  # not in the last paragraph: not a trailer
+        "Keep\n\nRequested-by: carol and dave",
+        "Keep\n\nrequested-by carol",
+    ],
+)
+def test_text_that_is_not_a_requested_by_trailer_names_nobody(message: str) -> None:
+    commits = (PullCommit("b" * 40, "cleaner-bot", "cleaner-bot", message=message),)
+
+    assert participants(facts(commits=commits)) == {"cleaner-bot"}
+
+
+def test_a_requested_by_trailer_in_someone_elses_commit_is_ignored() -> None:
+    # Anyone can write a trailer: mallory naming bob would otherwise stop bob from approving.
+    commits = (
+        PullCommit("a" * 40, "cleaner-bot", "cleaner-bot"),
+        PullCommit("b" * 40, "mallory", "mallory", message="Edit\n\nRequested-by: bob"),
+    )
+
+    assert participants(facts(commits=commits)) == {"cleaner-bot", "mallory"}
+    assert approvals(facts(commits=commits, reviews=(review("bob"),), reviewers={"bob": WRITE}), PLAN, 1, ())[
+        0
+    ].ok
+
+
+def test_the_person_who_asked_for_a_drop_cannot_approve_it() -> None:
+    commits = (
+        PullCommit("a" * 40, "cleaner-bot", "cleaner-bot"),
+        PullCommit("b" * 40, "cleaner-bot", "cleaner-bot", message=KEEP_MESSAGE),
+    )
+
+    result, counted = approvals(
+        facts(commits=commits, reviews=(review("carol"),), reviewers={"carol": WRITE}), PLAN, 1, ()
+    )
+
+    assert not result.ok and counted == []
+    assert "carol authored or committed a commit of the pull request, or asked the bot" in result.message
+
+
 def test_the_latest_verdict_of_each_reviewer_counts_and_comments_change_nothing() -> None:
     reviews = [review("bob", "APPROVED", 0), review("bob", "COMMENTED", 5), review("carol", "APPROVED", 1)]
     reviews.append(review("carol", "CHANGES_REQUESTED", 2))
