@@ -63,6 +63,12 @@ def cmd_open_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
     return run_open_pr(plan_dirs, settings, args.format, env, failed=args.failed_account)
 
 
+def cmd_keep(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.keep import run_keep
+
+    return run_keep(args.pr, args.comment_id, repository_settings(args, env), env)
+
+
 def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.targets import run_targets
 
@@ -152,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="what was done, as text or JSON (text)"
     )
     open_pr.set_defaults(handler=cmd_open_pr)
+
+    keep = commands.add_parser(
+        "keep",
+        parents=[common],
+        help="carry out a `/keep FN:V ...` comment: drop those versions from the plan PR (GitHub REST API)",
+    )
+    keep.add_argument("--pr", type=int, required=True, metavar="N", help="the plan pull request's number")
+    keep.add_argument(
+        "--comment-id", type=int, required=True, metavar="ID", help="the id of the `/keep` comment on it"
+    )
+    keep.set_defaults(handler=cmd_keep)
 
     apply = commands.add_parser(
         "apply", parents=[common], help="re-verify and delete exactly the versions in a merged plan"

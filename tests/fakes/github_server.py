@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 NOT_PERMITTED = "GitHub Actions is not permitted to create or approve pull requests."
 BODY_LIMIT = 65_536
+CONTENTS_API_LIMIT = 1024 * 1024
 BOT_TOKEN = "bot-token"
 _DOCS = "https://docs.github.com/rest"
 
@@ -255,6 +256,14 @@ class FakeGitHub:
             )
             pull.reviews.append(review)
             return review
+
+    def comment(self, number: int, login: str, body: str) -> Comment:
+        """`login` writes a comment on the PR (as the issue_comment event a workflow sees)."""
+        with self.lock:
+            user = self.users.get(login) or self.add_user(login)
+            comment = Comment(self._next_id(), user, body, self._now())
+            self.pulls[number].comments.append(comment)
+            return comment
 
     def merge(self, number: int, method: str = "merge") -> str:
         """Merge the PR the way the button does (`merge` commit or `squash`); returns the new base head."""
@@ -791,14 +800,16 @@ def get_contents(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     if blob is None:
         raise ApiError(404, "Not Found")
     content = fake.blobs[blob]
+    # GitHub leaves the content of a file over 1 MB out (encoding "none"): the blob API has it.
+    large = len(content) > CONTENTS_API_LIMIT
     return 200, {
         "type": "file",
-        "encoding": "base64",
+        "encoding": "none" if large else "base64",
         "size": len(content),
         "name": path.rsplit("/", 1)[-1],
         "path": path,
         "sha": blob,
-        "content": base64.b64encode(content).decode(),
+        "content": "" if large else base64.b64encode(content).decode(),
         "url": f"{fake.api}/contents/{path}?ref={sha}",
     }
 
@@ -895,6 +906,28 @@ def create_comment(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     return 201, fake.comment_json(pull, comment)
 
 
+def get_comment(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
+    wanted = int(request.params["id"])
+    for pull in fake.pulls.values():
+        for comment in pull.comments:
+            if comment.id == wanted:
+                return 200, fake.comment_json(pull, comment)
+    raise ApiError(404, "Not Found")
+
+
+def get_blob(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
+    content = fake.blobs.get(request.params["sha"])
+    if content is None:
+        raise ApiError(404, "Not Found")
+    return 200, {
+        "sha": request.params["sha"],
+        "size": len(content),
+        "encoding": "base64",
+        "content": base64.b64encode(content).decode(),
+        "url": f"{fake.api}/git/blobs/{request.params['sha']}",
+    }
+
+
 def add_labels(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     pull = _pull(fake, request)
     # PyGithub sends a bare list; GitHub also takes {"labels": [...]}.
@@ -953,6 +986,7 @@ _ROUTES: list[tuple[str, str, _Handler]] = [
     ("PATCH", r"/git/refs/(?P<ref>.+)", update_ref),
     ("DELETE", r"/git/refs/(?P<ref>.+)", delete_ref),
     ("POST", r"/git/blobs", create_blob),
+    ("GET", r"/git/blobs/(?P<sha>[0-9a-f]+)", get_blob),
     ("POST", r"/git/trees", create_tree),
     ("POST", r"/git/commits", create_commit),
     ("GET", r"/git/commits/(?P<sha>[0-9a-f]+)", get_git_commit),
@@ -968,6 +1002,7 @@ _ROUTES: list[tuple[str, str, _Handler]] = [
     ("GET", r"/pulls/(?P<n>\d+)/reviews", list_reviews),
     ("POST", r"/pulls/(?P<n>\d+)/requested_reviewers", request_reviewers),
     ("GET", r"/issues/(?P<n>\d+)/comments", list_comments),
+    ("GET", r"/issues/comments/(?P<id>\d+)", get_comment),
     ("POST", r"/issues/(?P<n>\d+)/comments", create_comment),
     ("POST", r"/issues/(?P<n>\d+)/labels", add_labels),
     ("GET", r"/collaborators/(?P<login>[^/]+)/permission", get_permission),

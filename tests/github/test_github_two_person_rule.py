@@ -85,6 +85,12 @@ class Scene:
         assert plans, "the merge carries no plan"
         return self.run(checkout, "apply", plans[-1], "--require-approval", GITHUB_SHA=merge_sha)
 
+    def keep(self, comment_id: int, *, pr: int | None = None) -> tuple[ExitCode, str]:
+        """The keep workflow: a checkout of the default branch, then `keep` with the bot's token."""
+        job = self.root / "keep-job"
+        job.mkdir(exist_ok=True)
+        return self.run(job, "keep", "--pr", str(pr or self.number), "--comment-id", str(comment_id))
+
     def versions(self) -> list[str]:
         found = self.session.client("lambda").list_versions_by_function(FunctionName="api")["Versions"]
         return [v["Version"] for v in found if v["Version"] != "$LATEST"]
@@ -181,6 +187,27 @@ def test_a_hand_written_plan_that_adds_a_version_is_refused_even_when_someone_el
     code, output = scene.apply(scene.fake.merge(scene.number))
 
     assert_refused(scene, code, output, "api:5 (us-east-1) was not proposed by the scan")
+
+
+def test_who_asked_the_bot_to_drop_a_version_cannot_approve_the_plan(scene: Scene) -> None:
+    comment = scene.fake.comment(scene.number, "carol", "/keep api:2")
+    assert scene.keep(comment.id)[0] == ExitCode.OK
+    scene.fake.review(scene.number, "carol")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert_refused(scene, code, output, "carol authored or committed a commit of the pull request, or asked")
+
+
+def test_a_drop_one_person_asked_for_is_applied_after_another_approves(scene: Scene) -> None:
+    comment = scene.fake.comment(scene.number, "carol", "/keep api:2")
+    assert scene.keep(comment.id)[0] == ExitCode.OK
+    scene.fake.review(scene.number, "bob")
+
+    code, output = scene.apply(scene.fake.merge(scene.number))
+
+    assert code == ExitCode.OK, output
+    assert scene.versions() == ["2", "4", "5", "6"]
 
 
 # --- 3. the "original" is whatever was first added on the branch ----------------------------------------

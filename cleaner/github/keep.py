@@ -1,0 +1,349 @@
+"""`/keep FN:V ...` on the plan pull request, Atlantis-style: drop versions from a plan without leaving
+the browser.
+
+Everything comes from the GitHub API, never from the workflow's event text or a checkout of the PR: the
+comment (who wrote it, what it says), the commenter's permission, the PR's plan folders, the plan at the
+PR's head and the scanner's plan (the plan.json the bot's first commit on the branch added). The edit is
+a removal from `delete` and nothing else; it is committed on top of the PR's head through the Git Data
+API with no author given (GitHub attributes it to the token's account, the bot that opened the PR, as
+open-pr's commits are), and its message ends with a `Requested-by: LOGIN` trailer. That trailer, in a
+commit GitHub attributes to the PR's author, is what makes the requester a participant of the change
+for the two-person rule (`cleaner.apply_requirements.participants`): who asked cannot approve.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from github import GithubException, InputGitTreeElement
+from github.Commit import Commit
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from cleaner.apply_requirements import MAY_APPROVE, PLAN_FILE
+from cleaner.aws_names import FUNCTION_NAME_PATTERN, VERSION_PATTERN
+from cleaner.exit_codes import BadInputError, ExitCode
+from cleaner.github.client import GitHubApiError, github_call
+from cleaner.github.plan_pr import is_ours
+from cleaner.github.plan_set import PlanFiles, PlanSet
+from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, PlanEntry, parse_plan, plan_json_text
+from cleaner.render import render_plan_markdown
+from cleaner.settings import Settings
+from cleaner.validate import check_removals_only
+
+COMMAND = "/keep"
+# The whole comment, one line: `/keep` and at least one FN:V, separated by spaces. Anything else (a
+# second line, a region, a range, prose) is refused rather than guessed at.
+_GRAMMAR = re.compile(rf"/keep((?:[ \t]+{FUNCTION_NAME_PATTERN}:{VERSION_PATTERN})+)[ \t]*")
+_ITEM = re.compile(rf"(?P<name>{FUNCTION_NAME_PATTERN}):(?P<version>{VERSION_PATTERN})")
+USAGE = "`/keep FUNCTION:VERSION [FUNCTION:VERSION ...]` on one line, for example `/keep orders-api:5`"
+MAX_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class KeepItem:
+    function_name: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.function_name}:{self.version}"
+
+    def matches(self, entry: PlanEntry) -> bool:
+        return entry.function_name == self.function_name and entry.version == self.version
+
+
+def parse_keep_comment(body: str) -> list[KeepItem]:
+    """The versions a `/keep` comment names, each once, in the order given; BadInputError otherwise."""
+    text = body.strip()
+    match = _GRAMMAR.fullmatch(text)
+    if match is None:
+        raise BadInputError(f"the comment is not a keep request: expected {USAGE}")
+    items: list[KeepItem] = []
+    for token in match.group(1).split():
+        found = _ITEM.fullmatch(token)
+        if found is None:  # the grammar already matched every token; kept so `found` is never None
+            raise BadInputError(f"{token!r}: expected FUNCTION:VERSION")
+        item = KeepItem(found["name"], found["version"])
+        if item not in items:
+            items.append(item)
+    if len(items) > MAX_ITEMS:
+        raise BadInputError(f"the comment names {len(items)} versions: at most {MAX_ITEMS} per comment")
+    return items
+
+
+@dataclass(frozen=True)
+class KeepOutcome:
+    exit_code: ExitCode
+    message: str  # what the command prints; the reply on the PR says the same for people
+    commit_sha: str | None = None
+
+
+class Refused(Exception):
+    """A request keep will not carry out: the reply says why, nothing is changed."""
+
+    def __init__(self, reply: str, exit_code: ExitCode = ExitCode.FAILURES) -> None:
+        super().__init__(reply)
+        self.reply = reply
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class _PlanOnBranch:
+    path: str  # plans/<plan-id>/plan.json
+    current: Plan
+    scanned: Plan
+
+    @property
+    def repo_dir(self) -> str:
+        return self.path.rsplit("/", 1)[0]
+
+
+class Keeper:
+    """Carries out one `/keep` comment on one pull request."""
+
+    def __init__(
+        self, repo: Repository, settings: Settings, progress: Callable[[str], None] = lambda _: None
+    ) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.progress = progress
+        self.name = repo.full_name
+
+    def keep(self, number: int, comment_id: int) -> KeepOutcome:
+        with github_call(f"GET /repos/{self.name}/pulls/{number}"):
+            pr = self.repo.get_pull(number)
+        with github_call(f"GET /repos/{self.name}/issues/comments/{comment_id}"):
+            comment = pr.get_issue_comment(comment_id)
+            issue_url, body, requester = comment.issue_url, comment.body or "", comment.user.login
+            comment_url = comment.html_url
+        if not issue_url.rstrip("/").endswith(f"/issues/{number}"):
+            raise BadInputError(f"--comment-id {comment_id}: that comment is not on pull request #{number}")
+        try:
+            message, sha = self._keep(pr, requester, body, comment_url)
+        except Refused as refusal:
+            self._reply(pr, f"@{requester} {refusal.reply}")
+            return KeepOutcome(refusal.exit_code, refusal.reply)
+        self._reply(pr, f"@{requester} {message}")
+        return KeepOutcome(ExitCode.OK, message, sha)
+
+    def _keep(self, pr: PullRequest, requester: str, body: str, comment_url: str) -> tuple[str, str]:
+        if pr.state != "open":
+            raise Refused(f"pull request #{pr.number} is {pr.state}: nothing changed.")
+        with github_call(f"GET /repos/{self.name}/collaborators/{requester}/permission"):
+            permission = self.repo.get_collaborator_permission(requester)
+        if permission not in MAY_APPROVE:
+            raise Refused(
+                f"`/keep` needs write access to this repository; you have {permission} access."
+                " Nothing changed."
+            )
+        try:
+            items = parse_keep_comment(body)
+        except BadInputError as error:
+            raise Refused(f"{error.message}. Nothing changed.", ExitCode.BAD_INPUT) from error
+        branch = self.settings.github.pr_branch
+        owner = self.name.split("/", 1)[0]
+        if pr.head.ref != branch or pr.head.label != f"{owner}:{branch}":
+            raise Refused(
+                f"`/keep` edits only the plan pull request (branch `{branch}` of this repository);"
+                " nothing changed."
+            )
+        head_sha = pr.head.sha
+        plans, first_ours = self._plans(pr, head_sha)
+        dropped: list[PlanEntry] = []
+        edited: list[tuple[_PlanOnBranch, Plan]] = []
+        missing = [str(item) for item in items if not any(self._hits(p.current, item) for p in plans)]
+        if missing:
+            raise Refused(
+                f"{', '.join(f'`{m}`' for m in missing)}: not in the plan (not among the versions it"
+                " deletes; `/keep` only removes versions from a plan and never adds one). Nothing changed."
+            )
+        for plan in plans:
+            hits = [e for item in items for e in self._hits(plan.current, item)]
+            if not hits:
+                continue
+            keys = {entry.key for entry in hits}
+            remaining = [entry for entry in plan.current.delete if entry.key not in keys]
+            new = plan.current.model_copy(update={"delete": remaining}).with_derived_summary()
+            if not check_removals_only(new, plan.scanned).ok:  # by construction; never commit otherwise
+                raise Refused("the edited plan would not be a removals-only subset. Nothing changed.")
+            dropped += hits
+            edited.append((plan, new))
+        labels = ", ".join(f"`{e.label}`" for e in dropped)
+        message = self._message(edited, dropped, requester, comment_url)
+        sha = self._commit(pr, head_sha, first_ours, edited, message)
+        changed = {plan.path: new for plan, new in edited}
+        self._update_body(pr, plans, changed)
+        total = sum(changed.get(p.path, p.current).summary.delete_count for p in plans)
+        return (
+            f"dropped {labels} from the plan in {sha[:12]}: {'it is' if len(dropped) == 1 else 'they are'}"
+            f" kept. The plan now deletes"
+            f" {total} version{'' if total == 1 else 's'}; `plan.md` and this description were re-rendered"
+            ' (see "Dropped in review"). This is an edit like any other: approvals given before it no'
+            f" longer count, and {requester}, who asked for it, cannot approve this plan.",
+            sha,
+        )
+
+    @staticmethod
+    def _hits(plan: Plan, item: KeepItem) -> list[PlanEntry]:
+        return [entry for entry in plan.delete if item.matches(entry)]
+
+    def _plans(self, pr: PullRequest, head_sha: str) -> tuple[list[_PlanOnBranch], Commit]:
+        """The plans the PR carries, at its head and as the bot's first commit added them."""
+        with github_call(f"GET /repos/{self.name}/pulls/{pr.number}/files"):
+            paths = sorted(
+                f.filename
+                for f in pr.get_files()
+                if f.status != "removed" and PLAN_FILE.match(f.filename) and f.filename.endswith(PLAN_JSON)
+            )
+        if not paths:
+            raise Refused(
+                f"pull request #{pr.number} changes no `plans/<plan-id>/{PLAN_JSON}`; nothing changed."
+            )
+        with github_call(f"GET /repos/{self.name}/pulls/{pr.number}/commits"):
+            first_ours: Commit | None = next((c for c in pr.get_commits() if is_ours(c, pr.user.login)), None)
+        if first_ours is None:
+            raise Refused("this pull request has no commit by the bot that opened it; nothing changed.")
+        found: list[_PlanOnBranch] = []
+        for path in paths:
+            current = parse_plan(self._read(path, head_sha), f"{path} at {head_sha[:12]}")
+            scanned_text = self._read_if_there(path, first_ours.sha)
+            if scanned_text is None:
+                raise Refused(
+                    f"`{path}` was not added by the bot's first commit ({first_ours.sha[:12]}): its scanned"
+                    " version is unknown, so what review dropped cannot be shown. Nothing changed."
+                )
+            scanned = parse_plan(scanned_text, f"{path} at {first_ours.sha[:12]}")
+            if not check_removals_only(current, scanned).ok:
+                raise Refused(
+                    f"`{path}` on the branch is not a removals-only subset of the plan the scan proposed;"
+                    " `/keep` does not edit it. Nothing changed."
+                )
+            found.append(_PlanOnBranch(path, current, scanned))
+        return found, first_ours
+
+    def _read(self, path: str, ref: str) -> str:
+        text = self._read_if_there(path, ref, missing_ok=False)
+        assert text is not None  # missing_ok=False raises instead
+        return text
+
+    def _read_if_there(self, path: str, ref: str, missing_ok: bool = True) -> str | None:
+        with github_call(f"GET /repos/{self.name}/contents/{path}?ref={ref[:12]}"):
+            try:
+                content = self.repo.get_contents(path, ref=ref)
+            except GithubException as error:
+                if missing_ok and error.status == 404:
+                    return None
+                raise
+        if isinstance(content, list):
+            raise Refused(f"`{path}` is a folder at {ref[:12]}; nothing changed.")
+        if content.encoding == "none" or (content.size and not content.content):
+            # The contents API leaves files over 1 MB out; the blob API returns them (up to 100 MB).
+            with github_call(f"GET /repos/{self.name}/git/blobs/{content.sha}"):
+                blob = self.repo.get_git_blob(content.sha)
+            return base64.b64decode(blob.content).decode("utf-8")
+        return content.decoded_content.decode("utf-8")
+
+    @staticmethod
+    def _message(
+        edited: Sequence[tuple[_PlanOnBranch, Plan]], dropped: Sequence[PlanEntry], requester: str, url: str
+    ) -> str:
+        ids = ", ".join(plan.current.plan_id for plan, _ in edited)
+        labels = ", ".join(entry.label for entry in dropped)
+        return (
+            f"Plan {ids}: keep {labels}\n\n"
+            f"Dropped in review by snapstart-cleaner keep, as {requester} asked in {url}\n"
+            "(removals from delete only; plan.md re-rendered).\n\n"
+            f"Requested-by: {requester}\n"
+        )
+
+    def _commit(
+        self,
+        pr: PullRequest,
+        head_sha: str,
+        first_ours: Commit,
+        edited: Sequence[tuple[_PlanOnBranch, Plan]],
+        message: str,
+    ) -> str:
+        name = self.name
+        elements = []
+        for plan, new in edited:
+            with github_call(f"POST /repos/{name}/git/blobs"):
+                json_blob = self.repo.create_git_blob(plan_json_text(new), "utf-8")
+                md_blob = self.repo.create_git_blob(render_plan_markdown(new, plan.scanned), "utf-8")
+            elements += [
+                InputGitTreeElement(plan.path, "100644", "blob", sha=json_blob.sha),
+                InputGitTreeElement(f"{plan.repo_dir}/{PLAN_MD}", "100644", "blob", sha=md_blob.sha),
+            ]
+        with github_call(f"GET /repos/{name}/git/commits/{head_sha[:12]}"):
+            head = self.repo.get_git_commit(head_sha)
+        with github_call(f"POST /repos/{name}/git/trees"):
+            tree = self.repo.create_git_tree(elements, base_tree=head.tree)
+        with github_call(f"POST /repos/{name}/git/commits"):
+            # No author or committer: GitHub attributes the commit to the token's account.
+            commit = self.repo.create_git_commit(message, tree, [head])
+        # The trailer is trusted only in a commit attributed to the PR's author: a token of another
+        # account would record who asked in a commit the two-person rule ignores.
+        bot_email = first_ours.commit.author.email
+        if commit.author.email != bot_email:
+            raise Refused(
+                "this workflow's token is not the account that opened the plan pull request, so who asked"
+                " could not be recorded; nothing changed (give keep.yml the token open-pr uses)."
+            )
+        branch = pr.head.ref
+        try:
+            with github_call(f"GET /repos/{name}/git/ref/heads/{branch}"):
+                ref = self.repo.get_git_ref(f"heads/{branch}")
+            if ref.object.sha != head_sha:
+                raise Refused(self._moved())
+            with github_call(f"PATCH /repos/{name}/git/refs/heads/{branch}"):
+                ref.edit(commit.sha, force=False)
+        except GitHubApiError as error:
+            if error.status == 422:
+                raise Refused(self._moved()) from error
+            raise
+        self.progress(f"committed {commit.sha[:12]} on {branch}")
+        return commit.sha
+
+    @staticmethod
+    def _moved() -> str:
+        return (
+            "the pull request's branch moved while `/keep` was working: nothing changed; retry the same"
+            " comment."
+        )
+
+    def _update_body(self, pr: PullRequest, plans: Sequence[_PlanOnBranch], new: dict[str, Plan]) -> None:
+        files = []
+        for plan in plans:
+            current = new.get(plan.path, plan.current)
+            files.append(
+                PlanFiles(
+                    plan=current,
+                    plan_json=plan_json_text(current),
+                    plan_md=render_plan_markdown(current, plan.scanned),
+                    repo_dir=plan.repo_dir,
+                )
+            )
+        names = {account.id: account.name for account in self.settings.accounts if account.name}
+        plan_set = PlanSet(files, (), names)
+        links = {
+            f.plan.plan_id: f"{self.repo.html_url}/blob/{pr.head.ref}/{f.md_path}" for f in plan_set.to_commit
+        }
+        with github_call(f"PATCH /repos/{self.name}/pulls/{pr.number}"):
+            pr.edit(title=plan_set.title(), body=plan_set.body(links))
+
+    def _reply(self, pr: PullRequest, text: str) -> None:
+        with github_call(f"POST /repos/{self.name}/issues/{pr.number}/comments"):
+            pr.create_issue_comment(text)
+
+
+def keep_versions(
+    repo: Repository,
+    settings: Settings,
+    number: int,
+    comment_id: int,
+    progress: Callable[[str], None] = lambda _: None,
+) -> KeepOutcome:
+    return Keeper(repo, settings, progress).keep(number, comment_id)
