@@ -23,7 +23,7 @@ yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (it comes wit
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml")
+NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml", "keep.yml")
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<ref>\S+)(?P<rest>.*)$")
 
@@ -335,7 +335,7 @@ def test_no_job_without_an_environment_references_a_secret() -> None:
             assert "environment" in job or not SECRET.search(text), f"{name}: {job_name}"
             assert job.get("secrets") != "inherit", f"{name}: {job_name}"
             referenced += len(SECRET.findall(text))
-    assert referenced == 2  # SNAPSTART_PR_TOKEN, checked and then used by open-pr
+    assert referenced == 4  # SNAPSTART_PR_TOKEN, checked and then used by open-pr and by keep
 
 
 def test_the_secret_check_catches_a_secret_read_outside_an_environment() -> None:
@@ -1058,3 +1058,51 @@ def test_a_long_scan_keeps_its_credentials_for_as_long_as_the_job_may_run() -> N
     assert int(credentials["with"]["role-duration-seconds"]) == SCAN_SESSION_SECONDS
     assert role["MaxSessionDuration"] == SCAN_SESSION_SECONDS
     assert job["timeout-minutes"] * 60 <= SCAN_SESSION_SECONDS
+
+
+# --- keep.yml: /keep comments ------------------------------------------------------------------------
+
+
+def test_keep_runs_only_for_keep_comments_on_pull_requests() -> None:
+    document = load("keep.yml")
+    assert document["on"] == {"issue_comment": {"types": ["created"]}}
+    job = jobs("keep.yml")["keep"]
+    assert job["if"] == "github.event.issue.pull_request && startsWith(github.event.comment.body, '/keep')"
+    # One at a time per pull request: each commits on top of the previous one's head.
+    assert document["concurrency"] == {
+        "group": "snapstart-cleaner-keep-${{ github.event.issue.number }}",
+        "cancel-in-progress": False,
+    }
+
+
+def test_keep_writes_only_with_the_bot_token_of_the_snapstart_pr_environment() -> None:
+    job = jobs("keep.yml")["keep"]
+    assert load("keep.yml")["permissions"] == {}
+    assert job["permissions"] == {"contents": "read"}
+    assert job["environment"] == "snapstart-pr"
+    token = step_named("keep.yml", "Carry out the keep request")["env"]["GITHUB_TOKEN"]
+    assert token == "${{ secrets.SNAPSTART_PR_TOKEN }}"
+
+
+def test_keep_checks_out_the_default_branch_and_never_the_pull_requests_code() -> None:
+    job = jobs("keep.yml")["keep"]
+    checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert len(checkouts) == 1
+    # No ref, no repository: issue_comment's checkout is the default branch.
+    assert checkouts[0]["with"] == {"persist-credentials": False}
+    text = (WORKFLOWS / "keep.yml").read_text(encoding="utf-8")
+    for pr_code in ("head_ref", "head.sha", "head.ref", "refs/pull/", "gh pr checkout", "git fetch"):
+        assert pr_code not in text, pr_code
+    install = step_named("keep.yml", "Install snapstart-cleaner")["run"]
+    assert "--require-hashes -r .github/requirements.txt" in install
+    assert "--no-deps --no-build-isolation --no-index ." in install
+
+
+def test_keep_gets_only_the_pr_number_and_comment_id_from_the_event_and_through_env() -> None:
+    step = step_named("keep.yml", "Carry out the keep request")
+    assert step["env"]["PR_NUMBER"] == "${{ github.event.issue.number }}"
+    assert step["env"]["COMMENT_ID"] == "${{ github.event.comment.id }}"
+    assert step["run"] == 'snapstart-cleaner keep --pr "$PR_NUMBER" --comment-id "$COMMENT_ID"'
+    # The comment's text never reaches a step: keep reads it through the API.
+    for _, other in steps("keep.yml"):
+        assert "comment.body" not in json.dumps(other), other.get("name")
