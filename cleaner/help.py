@@ -69,6 +69,18 @@ COMMANDS: dict[str, tuple[str, dict[int, str], tuple[str, ...]]] = {
         },
         _GITHUB,
     ),
+    "keep": (
+        "Carry out a `/keep FUNCTION:VERSION ...` comment on the plan pull request: drop those versions\n"
+        "from its plan (removals only), commit as the bot with a Requested-by trailer, re-render, reply.",
+        {
+            0: "done (the reply on the PR says what was dropped)",
+            1: "refused, and the reply on the PR says why: no write access, a version not in the plan,\n"
+            "     not the plan PR, or its branch moved meanwhile (retry)",
+            2: "a comment that is not a keep request, a comment of another PR, or bad settings",
+            3: "a GitHub call failed",
+        },
+        _GITHUB,
+    ),
     "apply": (
         "Re-verify each version of a merged plan against live AWS and delete exactly those that still\n"
         "qualify; write apply-result.json and apply-result.md. Drift is skipped and reported, not an error.",

@@ -28,6 +28,7 @@ LOCK_OF = {
     "scan.yml": RUNTIME_LOCK,
     "apply.yml": RUNTIME_LOCK,
     "plan-check.yml": RUNTIME_LOCK,
+    "keep.yml": RUNTIME_LOCK,
     "ci.yml": DEV_LOCK,
 }
 # Where the locks are used: GitHub's ubuntu-latest runner with the Python setup-python installs.
@@ -233,7 +234,7 @@ def test_the_workflows_install_only_from_the_hash_locked_requirements() -> None:
         for job_name, job in workflow_jobs(name).items():
             assert install_problems(job.get("steps", []), lock) == [], f"{name}: {job_name}"
             installs += sum("--require-hashes" in step.get("run", "") for step in job.get("steps", []))
-    assert installs == 7  # targets, scan and open-pr; plan-check; plans and apply; ci
+    assert installs == 8  # targets, scan and open-pr; plan-check; plans and apply; keep; ci
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def test_apply_and_open_pr_help_name_every_github_variable_the_client_reads(tmp_
     source = (REPO / "cleaner" / "github" / "client.py").read_text()
     variables = {"GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "SNAPSTART_CLEANER_GITHUB_FAST"}
     assert all(variable in source for variable in variables)
-    for command in ("apply", "open-pr"):
+    for command in ("apply", "open-pr", "keep"):
         text = run_in_process([command, "--help"], tmp_path, {}).stdout
         assert {v for v in variables if v not in text} == set(), command
     assert "GITHUB_SHA" in run_in_process(["apply", "--help"], tmp_path, {}).stdout
