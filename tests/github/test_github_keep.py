@@ -6,7 +6,10 @@ plan, anything that would add a version."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
+from fakes import github_server
 from fakes.github_server import BOT
 from test_github_two_person_rule import BRANCH, PLAN, PLAN_MD, Scene, scene
 
@@ -119,3 +122,60 @@ def test_a_comment_on_another_pull_request_is_bad_input(scene: Scene) -> None:
 
     assert code == ExitCode.BAD_INPUT, output
     assert "is not on pull request" in output
+
+
+def test_a_push_while_keep_works_leaves_the_branch_as_pushed_and_asks_for_a_retry(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = scene.fake
+    handle = fake.handle
+    pushed: list[str] = []
+
+    def push_after_keeps_commit(method: str, target: str, body: Any, authorization: str) -> tuple[int, Any]:
+        answer = handle(method, target, body, authorization)
+        if method == "POST" and target.endswith("/git/commits") and not pushed:
+            pushed.append(fake.commit_files(BRANCH, {"plans/p1/notes.md": "x\n"}, user=fake.users["bob"]))
+        return answer
+
+    monkeypatch.setattr(fake, "handle", push_after_keeps_commit)
+    comment = fake.comment(scene.number, "carol", "/keep api:2")
+
+    code, output = scene.keep(comment.id)
+
+    assert code == ExitCode.FAILURES, output
+    assert fake.head_sha(scene.number) == pushed[0]
+    assert "branch moved while `/keep` was working: nothing changed; retry" in scene.last_comment()
+    assert delete_versions(fake.file_at(BRANCH, PLAN)) == ["1", "2", "3"]
+
+
+def test_a_token_of_another_account_than_the_prs_author_records_nothing(scene: Scene) -> None:
+    # Its commit would carry the trailer in a commit the two-person rule does not trust.
+    scene.fake.add_user("other-bot")
+    head = scene.fake.head_sha(scene.number)
+    comment = scene.fake.comment(scene.number, "carol", "/keep api:2")
+
+    code, output = scene.run(
+        scene.root,
+        "keep",
+        "--pr",
+        str(scene.number),
+        "--comment-id",
+        str(comment.id),
+        GITHUB_TOKEN="other-bot-token",
+    )
+
+    assert code == ExitCode.FAILURES, output
+    assert_nothing_changed(scene, head, "not the account that opened the plan pull request")
+
+
+def test_a_plan_too_large_for_the_contents_api_is_read_through_the_blob_api(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(github_server, "CONTENTS_API_LIMIT", 100)  # every plan is "over 1 MB" now
+    comment = scene.fake.comment(scene.number, "carol", "/keep api:3")
+
+    code, output = scene.keep(comment.id)
+
+    assert code == ExitCode.OK, output
+    assert delete_versions(scene.fake.file_at(BRANCH, PLAN)) == ["1", "2"]
+    assert any(path.startswith("/repos/acme/infra/git/blobs/") for _, path in scene.fake.requests)
