@@ -324,6 +324,7 @@ class Keeper:
                     plan_json=plan_json_text(current),
                     plan_md=render_plan_markdown(current, plan.scanned),
                     repo_dir=plan.repo_dir,
+                    original=plan.scanned,
                 )
             )
         names = {account.id: account.name for account in self.settings.accounts if account.name}

@@ -26,6 +26,9 @@ class PlanFiles:
     plan_json: str
     plan_md: str
     repo_dir: str  # where the plan lives in the repository: plans/<plan-id>
+    # The plan as the scan proposed it, when review dropped versions (`keep`): a body shortened to fit
+    # is then rendered with "Dropped in review" as plan.md is.
+    original: Plan | None = None
 
     @property
     def json_path(self) -> str:
@@ -199,7 +202,7 @@ class PlanSet:
             if len(files.plan_md) <= limit:
                 return files.plan_md
             # The review page built for the limit: only function rows and kept versions are left out.
-            page = render_plan_body(single, link.get(single.plan_id, ""), limit)
+            page = render_plan_body(single, link.get(single.plan_id, ""), limit, files.original)
             if page is not None:
                 return page
             return fit_body(
@@ -221,7 +224,7 @@ class PlanSet:
             page = f"\n---\n\n{files.plan_md}"
             if len(page) > room:
                 # The page shortened to the room left (its function rows cut), when its head fits there.
-                shortened = render_plan_body(files.plan, link[files.plan.plan_id], room - 7)
+                shortened = render_plan_body(files.plan, link[files.plan.plan_id], room - 7, files.original)
                 page = f"\n---\n\n{shortened}" if shortened is not None else ""
             if page and len(page) <= room:
                 text += page

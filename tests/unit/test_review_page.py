@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from cleaner.github.body import BODY_LIMIT
+from cleaner.github.plan_set import PlanFiles, PlanSet
 from cleaner.plan import Plan
 from cleaner.planner import cap_deletions
 from cleaner.reasons import Reason
@@ -172,6 +173,21 @@ def test_a_version_dropped_in_review_is_listed_in_dropped_in_review() -> None:
     assert check_derived(edited, page, original) == []
     # Without the original, the section cannot be derived, so it is left out of the comparison.
     assert check_derived(edited, page) == []
+
+
+def test_a_pull_request_body_shortened_to_fit_still_lists_what_review_dropped() -> None:
+    original = large_plan(400, 40)
+    dropped = original.delete[0]
+    edited = original.model_copy(update={"delete": original.delete[1:]}).with_derived_summary()
+    page = render_plan_markdown(edited, original)
+    files = PlanFiles(edited, "{}", page, f"plans/{edited.plan_id}", original=original)
+    limit = len(page) // 2  # the body must be shortened
+
+    body = PlanSet([files]).body({edited.plan_id: LINK}, limit)
+
+    assert len(body) <= limit and "## Dropped in review" in body
+    section = body.split("## Dropped in review\n")[1].split("\n## ")[0]
+    assert f"`{dropped.function_name}`" in section
 
 
 def test_a_dropped_in_review_section_that_lists_the_wrong_versions_is_not_in_sync() -> None:
