@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cleaner.cost import cache_is_billed
 from cleaner.inventory import Evidence, Function, FunctionVersion
 from cleaner.reasons import Reason, sort_reasons
 from cleaner.settings import ScanSettings
 
 # States of a version the scan considers; Pending versions are still being created (a later scan sees them).
 CONSIDERED_STATES = frozenset({"Active", "Inactive", "Failed"})
+# The detail of excluded_by_filter when include_uncharged_runtimes = false leaves a version out.
+UNCHARGED_RUNTIME_DETAIL = "runtime without a cache charge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,11 @@ class Protection:
 
 
 def _excluded(s: Subject) -> str | None:
-    return "excluded by include/exclude settings" if s.settings.is_excluded(s.function.name) else None
+    if s.settings.is_excluded(s.function.name):
+        return "excluded by include/exclude settings"
+    if not s.settings.include_uncharged_runtimes and not cache_is_billed(s.version.runtime):
+        return UNCHARGED_RUNTIME_DETAIL
+    return None
 
 
 def _too_recent(s: Subject) -> str | None:

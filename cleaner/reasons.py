@@ -26,7 +26,7 @@ class Reason(StrEnum):
 REASON_ORDER: dict[Reason, int] = {reason: index for index, reason in enumerate(Reason)}
 
 REASON_DESCRIPTIONS: dict[Reason, str] = {
-    Reason.EXCLUDED_BY_FILTER: "function name excluded by the include/exclude settings",
+    Reason.EXCLUDED_BY_FILTER: "excluded by include/exclude (or include_uncharged_runtimes = false)",
     Reason.TAG_PROTECTED: "the function carries the protect tag",
     Reason.TOO_RECENT: "younger than min_age_days",
     Reason.PROTECTED_KEPT_LAST_N: "among the newest keep_last_n published versions",

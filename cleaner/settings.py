@@ -58,6 +58,9 @@ class ScanSettings(_Strict):
     cache_price_per_gb_second: float = Field(
         default=DEFAULT_CACHE_PRICE_PER_GB_SECOND, ge=0, allow_inf_nan=False
     )
+    # False: versions of runtimes without a SnapStart cache charge (Java) are kept as excluded_by_filter,
+    # for teams that only want the deletions that save money. Plans written before it existed load as True.
+    include_uncharged_runtimes: bool = True
 
     @field_validator("regions")
     @classmethod

@@ -66,6 +66,15 @@ CASES: dict[str, Case] = {
         [R.EXCLUDED_BY_FILTER], settings={"include": ["api"], "exclude": ["api"]}
     ),
     "globs-are-case-sensitive": case(STALE, settings={"exclude": ["API"]}),
+    "uncharged-runtime-left-out": case(
+        [R.EXCLUDED_BY_FILTER],
+        fn=function(runtime="java21"),
+        settings={"include_uncharged_runtimes": False},
+    ),
+    "uncharged-runtime-proposed-by-default": case(STALE, fn=function(runtime="java21")),
+    "charged-runtime-not-left-out": case(
+        STALE, fn=function(runtime="dotnet8"), settings={"include_uncharged_runtimes": False}
+    ),
     # --- tag_protected ---
     "protect-tag": case([R.TAG_PROTECTED], tag_protected=True),
     "no-protect-tag": case(STALE, tag_protected=False),
@@ -198,6 +207,18 @@ def test_every_reason_flag_has_a_firing_row_in_the_table() -> None:
     assert fired == set(Reason) - {Reason.OVER_DELETION_CAP}  # the plan's cap, not a decision
 
 
+def test_a_version_left_out_for_its_runtime_says_so() -> None:
+    fn = function(runtime="java21")
+    left_out = scan_settings(include_uncharged_runtimes=False)
+    decision = decide(fn, only(fn, 1), clear_evidence(), left_out, NOW)
+    assert decision.reasons == [R.EXCLUDED_BY_FILTER]
+    assert decision.details == ["runtime without a cache charge"]
+    # A name filter is the reason given when both apply: one detail per reason.
+    both = scan_settings(include_uncharged_runtimes=False, exclude=["api"])
+    both_details = decide(fn, only(fn, 1), clear_evidence(), both, NOW).details
+    assert both_details == ["excluded by include/exclude settings"]
+
+
 def test_details_explain_each_reason_in_the_same_order() -> None:
     c = CASES["every-reason-fires"]
     decision = decide(c.fn, only(c.fn, c.number), c.evidence, scan_settings(**c.settings), NOW)
@@ -249,18 +270,20 @@ def test_every_evidence_field_is_read_by_some_protection() -> None:
 
 NAMES = ("api", "api-v2", "payments-charge", "sandbox-1")
 GLOBS = ("api*", "payments-*", "sandbox-*", "*", "a?i", "nothing")
+RUNTIMES = ("python3.12", "dotnet8", "java21", "java17")
 
 
 @st.composite
 def functions(draw: st.DrawFn) -> Function:
     name = draw(st.sampled_from(NAMES))
+    runtime = draw(st.sampled_from(RUNTIMES))
     numbers = sorted(draw(st.sets(st.integers(1, 40), min_size=1, max_size=8)))
     ages = sorted(
         (draw(st.integers(-3 * 86400, 60 * 86400)) for _ in numbers),
         reverse=True,  # oldest first
     )
     versions = tuple(
-        make_version(name, n, age=timedelta(seconds=a), snapstart=draw(st.booleans()))
+        make_version(name, n, age=timedelta(seconds=a), snapstart=draw(st.booleans()), runtime=runtime)
         for n, a in zip(numbers, ages, strict=True)
     )
     return Function(
@@ -305,6 +328,7 @@ scan_settings_strategy = st.builds(
     include=st.lists(st.sampled_from(GLOBS), max_size=2),
     exclude=st.lists(st.sampled_from(GLOBS), max_size=2),
     overrides=overrides,
+    include_uncharged_runtimes=st.booleans(),
 )
 
 
@@ -325,7 +349,9 @@ def oracle_protections(fn: Function, v: FunctionVersion, e: Evidence, s: ScanSet
             break
     included = not s.include or any(fnmatch.fnmatchcase(fn.name, g) for g in s.include)
     held = {
-        R.EXCLUDED_BY_FILTER: not included or any(fnmatch.fnmatchcase(fn.name, g) for g in s.exclude),
+        R.EXCLUDED_BY_FILTER: not included
+        or any(fnmatch.fnmatchcase(fn.name, g) for g in s.exclude)
+        or (not s.include_uncharged_runtimes and not (v.runtime or "").startswith(("python", "dotnet"))),
         R.TOO_RECENT: NOW - v.last_modified < timedelta(days=min_age),
         R.PROTECTED_KEPT_LAST_N: v.version in sorted((x.version for x in fn.versions), reverse=True)[:keep_n],
         R.TAG_PROTECTED: e.tag_protected is True,
