@@ -25,7 +25,15 @@ from .factories import entry, sample_plan
 GOLDEN_BODY = Path(__file__).parent.parent / "golden" / "plan-body-5000.md"
 LINK = "https://github.com/acme/infra/blob/snapstart-cleaner/plan/plans/20261101T120000Z/plan.md"
 # The parts every body holds, in this order.
-ALWAYS = ["**", "## On merge", "## To delete", "## How to keep a version", "## Kept", "## Settings used"]
+ALWAYS = [
+    "**",
+    "## On merge",
+    "## To delete",
+    "```mermaid",
+    "## How to keep a version",
+    "## Kept",
+    "## Settings used",
+]
 
 
 def large_plan(deletions: int, functions: int, kept: int = 600) -> Plan:
@@ -68,12 +76,19 @@ def structure_problems(markdown: str) -> list[str]:
     """What would make GitHub render the page other than intended (a check of the structure GFM
     parses, without a renderer): every table's rows have its header's cell count and the delimiter row
     follows the header; <details> blocks open and close on lines of their own, in order, each with a
-    <summary> line and a blank line before its Markdown; code spans on a line are closed."""
+    <summary> line and a blank line before its Markdown; code spans on a line are closed; a fenced code
+    block (the Mermaid chart) closes, and is not read as Markdown."""
     problems = []
     lines = markdown.splitlines()
     depth = 0
     cells = 0
+    fence: int | None = None  # the line a fenced code block opened on
     for number, line in enumerate(lines, start=1):
+        if line.startswith("```"):
+            fence = number if fence is None else None
+            continue
+        if fence is not None:
+            continue
         unescaped = re.sub(r"\\.", "", line)
         if line.startswith("|"):
             count = unescaped.count("|")
@@ -103,6 +118,8 @@ def structure_problems(markdown: str) -> list[str]:
             problems.append(f"line {number}: <details> or </details> not on a line of its own")
     if depth:
         problems.append(f"{depth} <details> left open")
+    if fence is not None:
+        problems.append(f"line {fence}: a fenced code block left open")
     return problems
 
 
@@ -142,8 +159,12 @@ def test_the_small_and_the_full_large_page_parse_as_intended() -> None:
 
 
 def test_the_structure_check_finds_a_cut_table_and_an_open_details_block() -> None:
-    broken = "| a | b |\n|---|---|\n| 1 |\n\n<details>\n<summary>x</summary>\n\ntext\n"
-    assert structure_problems(broken) == ["line 3: 1 cells, the header has 2", "1 <details> left open"]
+    broken = "| a | b |\n|---|---|\n| 1 |\n\n<details>\n<summary>x</summary>\n\ntext\n\n```mermaid\npie\n"
+    assert structure_problems(broken) == [
+        "line 3: 1 cells, the header has 2",
+        "1 <details> left open",
+        "line 10: a fenced code block left open",
+    ]
 
 
 def test_no_template_paragraph_is_hard_wrapped() -> None:
@@ -151,7 +172,7 @@ def test_no_template_paragraph_is_hard_wrapped() -> None:
     paragraphs = render_plan_markdown(sample_plan()).split("\n\n")
     for paragraph in paragraphs:
         lines = paragraph.splitlines()
-        if lines and not lines[0].startswith(("|", ">", "-", "<", "#")):
+        if lines and not lines[0].startswith(("|", ">", "-", "<", "#", "```")):
             assert len(lines) == 1, paragraph
 
 
