@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import cleaner
 from cleaner.iam_template import DEFAULT_BRANCH, DEFAULT_ENVIRONMENT, TemplateOptions
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (it comes with moto[server])")
@@ -442,7 +443,8 @@ elif args[0] == "validate":
         against = args[args.index("--against") + 1]
         shutil.copy(against, os.environ["FAKE_LOG"] + "." + str(sum(1 for _ in open(os.environ["FAKE_LOG"]))))
     if "--format" in args and args[args.index("--format") + 1] == "json":
-        print(json.dumps({"ok": True, "findings": [], "dropped": ["us-east-1 api:1"],
+        dropped = json.loads(os.environ.get("FAKE_DROPPED", '["us-east-1 api:1"]'))
+        print(json.dumps({"ok": True, "findings": [], "dropped": dropped,
                           "delete_count": 1, "estimated_monthly_savings_usd": 4.2}))
 elif args[0] == "apply":
     sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
@@ -652,8 +654,23 @@ def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_
     assert "`plans/p1/plan.json`: valid" in comment
     assert f"the branch's first commit {bots[:12]}, by @{BOT_LOGIN} (the pull request's author)" in comment
     assert "1 versions to delete, estimated savings $4.2/month." in comment
-    assert "- `us-east-1 api:1`" in comment
+    # Worded as the review page's section, so a reviewer finds the same versions under the same name.
+    assert "Dropped in review:\n- `us-east-1 api:1`\n" in comment
+    page_template = Path(cleaner.__file__).parent / "templates" / "plan-head.md.j2"
+    assert "## Dropped in review\n" in page_template.read_text(encoding="utf-8")
     assert (shell.root / "summary").read_text(encoding="utf-8") == comment
+
+
+def test_the_plan_check_says_when_review_dropped_nothing_in_the_page_s_words(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    run = step_named("plan-check.yml", "Validate")["run"]
+    result = shell.run(run, BASE_SHA=base, PR_AUTHOR=BOT_LOGIN, FAKE_DROPPED="[]")
+    assert result.returncode == 0, result.stderr + result.stdout
+    comment = _comment(shell)
+    assert "No version dropped in review." in comment
+    assert "by review" not in comment
 
 
 def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) -> None:
@@ -675,7 +692,7 @@ def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) 
     comment = _comment(shell)
     assert "**Provenance not established here:**" in comment
     assert "Apply checks it against the scan workflow's artifact `plan-<plan-id>`" in comment
-    assert "dropped by review" not in comment.lower()
+    assert "dropped in review" not in comment.lower()
 
 
 def test_an_edit_of_a_plan_already_on_the_base_branch_has_no_provenance_here(shell: Any) -> None:
