@@ -83,7 +83,8 @@ def test_refresh_after_a_persons_push_keeps_the_failed_accounts_warning(
 
 def forge_first_commit(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, trailers: list[str]) -> None:
     """The plan pull request, then its branch replaced by one commit that carries the same plans but
-    `trailers`, written with the bot's e-mail address (GitHub then attributes it to the bot)."""
+    `trailers`, written with the bot's e-mail address (GitHub then attributes it to the bot), and a
+    person's commit on top."""
     settings(tmp_path)
     folders = org_run(tmp_path, "r1", prod=5, stage=2)
     open_pr(run_cli, *folders)
@@ -96,6 +97,8 @@ def forge_first_commit(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, traile
     message = "Plans r1: delete 7 SnapStart versions\n\nWritten by snapstart-cleaner scan.\n\n"
     fake.commit_files(BRANCH, files, user=BOT, message=message + "\n".join(trailers))
     assert fake.pull_commits(1)[0].user == BOT
+    # A person's push after it, so that refresh-pr rebuilds the description.
+    fake.commit_files(BRANCH, {}, user=fake.add_user("carol"), message="Nudge")
 
 
 def test_a_forged_trailer_with_markdown_and_html_is_rendered_escaped(
@@ -135,3 +138,20 @@ def test_garbage_trailers_are_ignored_with_a_log_line_and_the_rest_kept(
     assert f"> - sandbox (`{SANDBOX}`): exit 3: no role\n" in body
     assert "short id" not in body and "letters" not in body and "x" * 501 not in body
     assert body.startswith("# SnapStart Cleaner: 3 accounts\n")
+
+
+def test_open_prs_description_of_an_account_with_nothing_to_delete_is_not_rebuilt_away(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    # open-pr summarises an account with nothing to delete without committing its plan: a rebuild
+    # from the branch cannot show that row, so the description of open-pr's own commit stays open-pr's.
+    settings(tmp_path)
+    open_pr(run_cli, *org_run(tmp_path, "r1", prod=3, stage=0), FAILED)
+    row = f"| stage | `{STAGE}` | 0 | $0.00 | 1 | 0 | nothing to delete |"
+    body = fake_github.pulls[1].body
+    assert row in body
+
+    result = refresh(run_cli, fake_github)
+
+    assert result.code == ExitCode.OK, result.stderr + result.stdout
+    assert fake_github.pulls[1].body == body

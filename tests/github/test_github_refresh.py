@@ -76,14 +76,28 @@ def test_a_pushed_edit_is_described_with_the_dropped_version_under_dropped_in_re
     assert "delete 2 versions" in pull.title and "plan p1" in pull.title
 
 
-def test_the_description_open_pr_wrote_is_already_right(scene: Scene) -> None:
-    # plan-check also runs on the bot's own pushes (open-pr's, keep's): those bodies are left alone.
+def test_the_description_of_open_prs_own_commit_is_left_to_open_pr(scene: Scene) -> None:
+    # plan-check also runs on the bot's own push: open-pr's description stays.
+    before = patches(scene)
+    scene.fake.pulls[scene.number].body = "edited by hand"
+
+    code, output = refresh(scene)
+
+    assert code == ExitCode.OK, output
+    assert "is open-pr's commit: its description is open-pr's" in output
+    assert patches(scene) == before and scene.fake.pulls[scene.number].body == "edited by hand"
+
+
+def test_after_keep_the_description_keep_wrote_is_already_right(scene: Scene) -> None:
+    # plan-check also runs on keep's push: keep's description is the one refresh-pr would write.
+    comment = scene.fake.comment(scene.number, "carol", "/keep api:2")
+    assert scene.keep(comment.id)[0] == ExitCode.OK
     before = patches(scene)
 
     code, output = refresh(scene)
 
     assert code == ExitCode.OK, output
-    assert "already match the plans" in output
+    assert "already match the plans" in output and "2 versions to delete, 1 dropped" in output
     assert patches(scene) == before
 
 
