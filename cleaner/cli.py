@@ -69,6 +69,12 @@ def cmd_keep(args: argparse.Namespace, env: Environment) -> ExitCode:
     return run_keep(args.pr, args.comment_id, repository_settings(args, env), env)
 
 
+def cmd_refresh_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.refresh import run_refresh
+
+    return run_refresh(args.pr, args.head_sha, repository_settings(args, env), env)
+
+
 def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.targets import run_targets
 
@@ -169,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--comment-id", type=int, required=True, metavar="ID", help="the id of the `/keep` comment on it"
     )
     keep.set_defaults(handler=cmd_keep)
+
+    refresh = commands.add_parser(
+        "refresh-pr",
+        parents=[common],
+        help="re-render the plan pull request's title and description from the plans on its branch"
+        " (GitHub REST API; plan-check runs it after a person's push)",
+    )
+    refresh.add_argument("--pr", type=int, required=True, metavar="N", help="the plan pull request's number")
+    refresh.add_argument(
+        "--head-sha",
+        metavar="SHA",
+        help="describe the plans at this commit, and write nothing once the branch has moved on from it"
+        " (default: the pull request's head)",
+    )
+    refresh.set_defaults(handler=cmd_refresh_pr)
 
     apply = commands.add_parser(
         "apply", parents=[common], help="re-verify and delete exactly the versions in a merged plan"

@@ -81,6 +81,18 @@ COMMANDS: dict[str, tuple[str, dict[int, str], tuple[str, ...]]] = {
         },
         _GITHUB,
     ),
+    "refresh-pr": (
+        "Re-render the plan pull request's title and description from the plans on its branch, as keep\n"
+        'does ("Dropped in review" against the scan\'s plan, failed accounts kept); plan-check runs it\n'
+        "after a person pushed an edit. Writes nothing when the description is already right.",
+        {
+            0: "done, or nothing to write (up to date, or the branch moved on from --head-sha)",
+            2: "not an open plan PR, or a plan on it is not a removals-only subset of the scan's\n"
+            "     (nothing written), or bad settings",
+            3: "a GitHub call failed",
+        },
+        _GITHUB,
+    ),
     "apply": (
         "Re-verify each version of a merged plan against live AWS and delete exactly those that still\n"
         "qualify; write apply-result.json and apply-result.md. Drift is skipped and reported, not an error.",

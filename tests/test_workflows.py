@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -414,6 +415,77 @@ def test_the_plan_check_reads_the_pull_requests_own_commits_and_author() -> None
     assert head["with"]["fetch-depth"] == 0
     validate = step_named("plan-check.yml", "Validate")
     assert validate["env"]["PR_AUTHOR"] == "${{ github.event.pull_request.user.login }}"
+
+
+REFRESH = "Refresh the pull request's description"
+SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def test_the_description_is_refreshed_only_after_every_plan_validated_and_only_in_this_repository() -> None:
+    names = [step.get("name") for _, step in steps("plan-check.yml")]
+    # After the checks, before the comment (which runs whatever happened, so a failed refresh cannot
+    # keep the summary from reviewers).
+    assert names.index("Validate") < names.index(REFRESH) < names.index("Comment the summary of the edit")
+    refresh = step_named("plan-check.yml", REFRESH)
+    # success(): every earlier step passed, so never after a failed check. A fork's token is read-only.
+    assert refresh["if"] == f"success() && {SAME_REPOSITORY}"
+    assert SAME_REPOSITORY in step_named("plan-check.yml", "Comment the summary of the edit")["if"]
+    # A stale description is no reason to fail the check of the plan.
+    assert refresh["continue-on-error"] is True
+
+
+def test_the_refresh_writes_with_the_jobs_own_token_and_the_job_can_write_no_contents() -> None:
+    refresh = step_named("plan-check.yml", REFRESH)
+    assert refresh["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert not SECRET.search(json.dumps(refresh))
+    assert "environment" not in jobs("plan-check.yml")["validate"]
+    assert jobs("plan-check.yml")["validate"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+
+
+def test_the_refresh_describes_the_validated_head_with_the_base_branchs_code_and_settings() -> None:
+    refresh = step_named("plan-check.yml", REFRESH)
+    assert refresh["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
+    assert refresh["env"]["PR_NUMBER"] == "${{ github.event.pull_request.number }}"
+    base = next(
+        s["with"]["path"]
+        for _, s in steps("plan-check.yml")
+        if s.get("uses", "").startswith("actions/checkout@") and "path" in s.get("with", {})
+    )
+    assert refresh["run"] == (
+        'snapstart-cleaner refresh-pr --pr "$PR_NUMBER" --head-sha "$HEAD_SHA"'
+        f" --config {base}/pyproject.toml"
+    )
+    assert "uses" not in refresh  # the snapstart-cleaner the install step put there, and nothing else
+
+
+def test_the_refresh_script_hands_the_event_values_over_literally(shell: Any) -> None:
+    refresh = step_named("plan-check.yml", REFRESH)
+    marker = shell.root / "pwned"
+    head = f"$(touch {marker})"
+
+    result = shell.run(refresh["run"], PR_NUMBER="7", HEAD_SHA=head, GITHUB_TOKEN="t")
+
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert shell.calls() == [
+        ["refresh-pr", "--pr", "7", "--head-sha", head, "--config", ".snapstart-cleaner-base/pyproject.toml"]
+    ]
+
+
+def test_the_refresh_step_s_flags_are_ones_the_cli_takes() -> None:
+    from cleaner.cli import build_parser
+
+    run = step_named("plan-check.yml", REFRESH)["run"]
+    argv = shlex.split(run.replace("$PR_NUMBER", "7").replace("$HEAD_SHA", "a" * 40))
+    assert argv[0] == "snapstart-cleaner"
+    args = build_parser().parse_args(argv[1:])
+    assert (args.command, args.pr, args.head_sha) == ("refresh-pr", 7, "a" * 40)
+    assert args.config == ".snapstart-cleaner-base/pyproject.toml"
+
+
+def test_the_plan_check_says_the_description_is_feedback_too() -> None:
+    header = (WORKFLOWS / "plan-check.yml").read_text(encoding="utf-8").split("\nname:")[0]
+    assert "The description is feedback too, never the safeguard: apply reads plan.json." in header
 
 
 def test_the_plan_check_says_it_is_not_the_safeguard() -> None:

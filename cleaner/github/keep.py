@@ -13,23 +13,28 @@ for the two-person rule (`cleaner.apply_requirements.participants`): who asked c
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from github import GithubException, InputGitTreeElement
+from github import InputGitTreeElement
 from github.Commit import Commit
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from cleaner.apply_requirements import MAY_APPROVE, PLAN_FILE
+from cleaner.apply_requirements import MAY_APPROVE
 from cleaner.aws_names import FUNCTION_NAME_PATTERN, VERSION_PATTERN
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import GitHubApiError, github_call
-from cleaner.github.plan_pr import is_ours
-from cleaner.github.plan_set import PlanFiles, PlanSet
-from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, PlanEntry, parse_plan, plan_json_text
+from cleaner.github.description import (
+    BranchPlans,
+    PlanOnBranch,
+    Refused,
+    description,
+    is_plan_pull_request,
+    read_branch_plans,
+)
+from cleaner.plan import PLAN_MD, Plan, PlanEntry, plan_json_text
 from cleaner.render import render_plan_markdown
 from cleaner.settings import Settings
 from cleaner.validate import check_removals_only
@@ -81,26 +86,6 @@ class KeepOutcome:
     commit_sha: str | None = None
 
 
-class Refused(Exception):
-    """A request keep will not carry out: the reply says why, nothing is changed."""
-
-    def __init__(self, reply: str, exit_code: ExitCode = ExitCode.FAILURES) -> None:
-        super().__init__(reply)
-        self.reply = reply
-        self.exit_code = exit_code
-
-
-@dataclass(frozen=True)
-class _PlanOnBranch:
-    path: str  # plans/<plan-id>/plan.json
-    current: Plan
-    scanned: Plan
-
-    @property
-    def repo_dir(self) -> str:
-        return self.path.rsplit("/", 1)[0]
-
-
 class Keeper:
     """Carries out one `/keep` comment on one pull request."""
 
@@ -143,17 +128,16 @@ class Keeper:
             items = parse_keep_comment(body)
         except BadInputError as error:
             raise Refused(f"{error.message}. Nothing changed.", ExitCode.BAD_INPUT) from error
-        branch = self.settings.github.pr_branch
-        owner = self.name.split("/", 1)[0]
-        if pr.head.ref != branch or pr.head.label != f"{owner}:{branch}":
+        if not is_plan_pull_request(self.repo, pr, self.settings):
             raise Refused(
-                f"`/keep` edits only the plan pull request (branch `{branch}` of this repository);"
-                " nothing changed."
+                f"`/keep` edits only the plan pull request (branch `{self.settings.github.pr_branch}` of"
+                " this repository); nothing changed."
             )
         head_sha = pr.head.sha
-        plans, first_ours = self._plans(pr, head_sha)
+        on_branch = read_branch_plans(self.repo, pr, head_sha, self.progress)
+        plans, first_ours = on_branch.plans, on_branch.first_ours
         dropped: list[PlanEntry] = []
-        edited: list[tuple[_PlanOnBranch, Plan]] = []
+        edited: list[tuple[PlanOnBranch, Plan]] = []
         missing = [str(item) for item in items if not any(self._hits(p.current, item) for p in plans)]
         if missing:
             raise Refused(
@@ -175,7 +159,7 @@ class Keeper:
         message = self._message(edited, dropped, requester, comment_url)
         sha = self._commit(pr, head_sha, first_ours, edited, message)
         changed = {plan.path: new for plan, new in edited}
-        self._update_body(pr, plans, changed)
+        self._update_body(pr, on_branch, changed)
         total = sum(changed.get(p.path, p.current).summary.delete_count for p in plans)
         return (
             f"dropped {labels} from the plan in {sha[:12]}: {'it is' if len(dropped) == 1 else 'they are'}"
@@ -190,65 +174,9 @@ class Keeper:
     def _hits(plan: Plan, item: KeepItem) -> list[PlanEntry]:
         return [entry for entry in plan.delete if item.matches(entry)]
 
-    def _plans(self, pr: PullRequest, head_sha: str) -> tuple[list[_PlanOnBranch], Commit]:
-        """The plans the PR carries, at its head and as the bot's first commit added them."""
-        with github_call(f"GET /repos/{self.name}/pulls/{pr.number}/files"):
-            paths = sorted(
-                f.filename
-                for f in pr.get_files()
-                if f.status != "removed" and PLAN_FILE.match(f.filename) and f.filename.endswith(PLAN_JSON)
-            )
-        if not paths:
-            raise Refused(
-                f"pull request #{pr.number} changes no `plans/<plan-id>/{PLAN_JSON}`; nothing changed."
-            )
-        with github_call(f"GET /repos/{self.name}/pulls/{pr.number}/commits"):
-            first_ours: Commit | None = next((c for c in pr.get_commits() if is_ours(c, pr.user.login)), None)
-        if first_ours is None:
-            raise Refused("this pull request has no commit by the bot that opened it; nothing changed.")
-        found: list[_PlanOnBranch] = []
-        for path in paths:
-            current = parse_plan(self._read(path, head_sha), f"{path} at {head_sha[:12]}")
-            scanned_text = self._read_if_there(path, first_ours.sha)
-            if scanned_text is None:
-                raise Refused(
-                    f"`{path}` was not added by the bot's first commit ({first_ours.sha[:12]}): its scanned"
-                    " version is unknown, so what review dropped cannot be shown. Nothing changed."
-                )
-            scanned = parse_plan(scanned_text, f"{path} at {first_ours.sha[:12]}")
-            if not check_removals_only(current, scanned).ok:
-                raise Refused(
-                    f"`{path}` on the branch is not a removals-only subset of the plan the scan proposed;"
-                    " `/keep` does not edit it. Nothing changed."
-                )
-            found.append(_PlanOnBranch(path, current, scanned))
-        return found, first_ours
-
-    def _read(self, path: str, ref: str) -> str:
-        text = self._read_if_there(path, ref, missing_ok=False)
-        assert text is not None  # missing_ok=False raises instead
-        return text
-
-    def _read_if_there(self, path: str, ref: str, missing_ok: bool = True) -> str | None:
-        with github_call(f"GET /repos/{self.name}/contents/{path}?ref={ref[:12]}"):
-            try:
-                content = self.repo.get_contents(path, ref=ref)
-            except GithubException as error:
-                if missing_ok and error.status == 404:
-                    return None
-                raise
-        if isinstance(content, list):
-            raise Refused(f"`{path}` is a folder at {ref[:12]}; nothing changed.")
-        if content.encoding == "none" or (content.size and not content.content):
-            # The contents API leaves files over 1 MB out; the blob API returns them (up to 100 MB).
-            with github_call(f"GET /repos/{self.name}/git/blobs/{content.sha}"):
-                blob = self.repo.get_git_blob(content.sha)
-            return base64.b64decode(blob.content).decode("utf-8")
-        return content.decoded_content.decode("utf-8")
-
     @staticmethod
     def _message(
-        edited: Sequence[tuple[_PlanOnBranch, Plan]], dropped: Sequence[PlanEntry], requester: str, url: str
+        edited: Sequence[tuple[PlanOnBranch, Plan]], dropped: Sequence[PlanEntry], requester: str, url: str
     ) -> str:
         ids = ", ".join(plan.current.plan_id for plan, _ in edited)
         labels = ", ".join(entry.label for entry in dropped)
@@ -264,7 +192,7 @@ class Keeper:
         pr: PullRequest,
         head_sha: str,
         first_ours: Commit,
-        edited: Sequence[tuple[_PlanOnBranch, Plan]],
+        edited: Sequence[tuple[PlanOnBranch, Plan]],
         message: str,
     ) -> str:
         name = self.name
@@ -314,26 +242,10 @@ class Keeper:
             " comment."
         )
 
-    def _update_body(self, pr: PullRequest, plans: Sequence[_PlanOnBranch], new: dict[str, Plan]) -> None:
-        files = []
-        for plan in plans:
-            current = new.get(plan.path, plan.current)
-            files.append(
-                PlanFiles(
-                    plan=current,
-                    plan_json=plan_json_text(current),
-                    plan_md=render_plan_markdown(current, plan.scanned),
-                    repo_dir=plan.repo_dir,
-                    original=plan.scanned,
-                )
-            )
-        names = {account.id: account.name for account in self.settings.accounts if account.name}
-        plan_set = PlanSet(files, (), names)
-        links = {
-            f.plan.plan_id: f"{self.repo.html_url}/blob/{pr.head.ref}/{f.md_path}" for f in plan_set.to_commit
-        }
+    def _update_body(self, pr: PullRequest, on_branch: BranchPlans, new: dict[str, Plan]) -> None:
+        title, body = description(self.repo, pr, on_branch.plan_set(self.settings, new))
         with github_call(f"PATCH /repos/{self.name}/pulls/{pr.number}"):
-            pr.edit(title=plan_set.title(), body=plan_set.body(links))
+            pr.edit(title=title, body=body)
 
     def _reply(self, pr: PullRequest, text: str) -> None:
         with github_call(f"POST /repos/{self.name}/issues/{pr.number}/comments"):

@@ -133,8 +133,9 @@ class PlanPublisher:
                 "commented the new scan there: it has commits by people, so it was not overwritten",
             )
         self._push_plans(plans, default_branch)
+        title, body = plans.description(self._blob_url())
         with github_call(f"PATCH /repos/{self.repo.full_name}/pulls/{existing.number}"):
-            existing.edit(title=plans.title(), body=self._body(plans))
+            existing.edit(title=title, body=body)
         return self._result(Action.UPDATED, plans, existing, "replaced its plan with the new scan's")
 
     # --- steps ---------------------------------------------------------------------------------------
@@ -190,11 +191,10 @@ class PlanPublisher:
 
     def _create_pr(self, plans: PlanSet, default_branch: str) -> PullRequest:
         call = f"POST /repos/{self.repo.full_name}/pulls"
+        title, body = plans.description(self._blob_url())
         try:
             with github_call(call):
-                return self.repo.create_pull(
-                    base=default_branch, head=self.branch, title=plans.title(), body=self._body(plans)
-                )
+                return self.repo.create_pull(base=default_branch, head=self.branch, title=title, body=body)
         except GitHubApiError as error:
             if error.status == 403 and NOT_PERMITTED in error.github_message:
                 raise GitHubApiError(
@@ -237,12 +237,8 @@ class PlanPublisher:
         except GitHubApiError as error:
             self.warnings.append(f"could not delete branch {self.branch}: {error.message}")
 
-    def _body(self, plans: PlanSet) -> str:
-        links = {
-            files.plan.plan_id: f"{self.repo.html_url}/blob/{self.branch}/{files.md_path}"
-            for files in plans.to_commit
-        }
-        return plans.body(links)
+    def _blob_url(self) -> str:
+        return f"{self.repo.html_url}/blob/{self.branch}"
 
     def _result(
         self, action: Action, plans: PlanSet, pr: PullRequest | None, message: str

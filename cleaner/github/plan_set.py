@@ -7,7 +7,7 @@ A single plan with no failed account is today's pull request, word for word: its
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cleaner.exit_codes import BadInputError
@@ -18,6 +18,12 @@ from cleaner.render import markdown_code, markdown_text, render_plan_body
 # Room for GitHub counting some characters differently from Python, as in body.fit_body.
 _MARGIN = 1_024
 _MESSAGE_LIMIT = 500
+# The trailer open-pr writes into its commit for each account the run could not scan: the body is
+# rebuilt from the branch (keep, refresh-pr), and this is where the rebuild finds those accounts again.
+FAILED_ACCOUNT_TRAILER = "Failed-account"
+# More than an organisation's failed scans should ever name; a commit naming more is not open-pr's.
+MAX_FAILED_ACCOUNTS = 1_000
+_ACCOUNT_ID = re.compile(r"(?:[0-9]{12})?")
 
 
 @dataclass(frozen=True)
@@ -50,12 +56,61 @@ class FailedAccount:
     def parse(cls, text: str) -> FailedAccount:
         """`ID=MESSAGE`, as `open-pr --failed-account` takes it."""
         account_id, separator, message = text.partition("=")
-        if not separator or not re.fullmatch(r"(?:[0-9]{12})?", account_id):
+        if not separator or not _ACCOUNT_ID.fullmatch(account_id):
             raise BadInputError(
                 f"--failed-account {text[:80]!r}: expected ID=MESSAGE with a 12-digit account id"
             )
         message = " ".join(message.split())[:_MESSAGE_LIMIT] or "its scan job failed"
         return cls(account_id, message)
+
+    @property
+    def trailer(self) -> str:
+        """`Failed-account: ID=MESSAGE`, one line (the message's whitespace is collapsed)."""
+        return f"{FAILED_ACCOUNT_TRAILER}: {self.account_id}={' '.join(self.message.split())}"
+
+
+def failed_accounts_in(message: str, log: Callable[[str], None] = lambda _: None) -> list[FailedAccount]:
+    """The failed accounts named by the `Failed-account:` trailers (the last paragraph) of a commit
+    message open-pr wrote.
+
+    Untrusted input: anyone who can push can write a commit that GitHub attributes to the bot (by its
+    e-mail address). Each trailer must be what open-pr writes (a 12-digit account id, or none for a
+    repository without accounts, and a message of 1 to 500 characters), each account once, at most
+    MAX_FAILED_ACCOUNTS; anything else is dropped with a line to `log`, never an error:
+    the description is then rebuilt without it. What is kept is rendered escaped, as open-pr's is."""
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if not paragraphs:
+        return []
+    found: list[FailedAccount] = []
+    prefix = f"{FAILED_ACCOUNT_TRAILER}:"
+    # Lines end at LF only: a message may hold other line separators (rendered as spaces).
+    for line in paragraphs[-1].split("\n"):
+        if not line.startswith(prefix):
+            continue
+        account_id, separator, text = line[len(prefix) :].strip().partition("=")
+        problem = _trailer_problem(account_id, separator, text, found)
+        if problem:
+            log(f"ignored a {FAILED_ACCOUNT_TRAILER} trailer ({problem}): {line[:80]!r}")
+            continue
+        found.append(FailedAccount(account_id, text))
+    return found
+
+
+def _trailer_problem(account_id: str, separator: str, text: str, found: Sequence[FailedAccount]) -> str:
+    """Why a `Failed-account:` trailer is not one open-pr wrote; "" when it is."""
+    if not separator:
+        return "not ID=MESSAGE"
+    if not _ACCOUNT_ID.fullmatch(account_id):
+        return "not a 12-digit account id"
+    if not text.strip():
+        return "an empty message"
+    if len(text) > _MESSAGE_LIMIT:
+        return f"a message over {_MESSAGE_LIMIT} characters"
+    if any(failure.account_id == account_id for failure in found):
+        return "an account named twice"
+    if len(found) >= MAX_FAILED_ACCOUNTS:
+        return f"more than {MAX_FAILED_ACCOUNTS} accounts"
+    return ""
 
 
 def _usd(value: float) -> str:
@@ -143,12 +198,17 @@ class PlanSet:
         )
 
     def commit_message(self) -> str:
+        """Ends with a `Failed-account:` trailer per failed account: rebuilds of the body read them back
+        (`failed_accounts_in`)."""
         committed = self.to_commit
-        return (
+        message = (
             f"Plan{'s' if len(committed) > 1 else ''} {', '.join(f.plan.plan_id for f in committed)}: delete"
             f" {_plural(self.delete_count, 'SnapStart version')} (~{_usd(self.savings)}/month)\n\n"
             "Written by snapstart-cleaner scan."
         )
+        if self.failed:
+            message += "\n\n" + "\n".join(failure.trailer for failure in self.failed)
+        return message
 
     def failures_markdown(self) -> str:
         if not self.failed:
@@ -192,6 +252,15 @@ class PlanSet:
             )
         heading = f"# SnapStart Cleaner: {_plural(len(self.plans) + len(self.failed), 'account')}"
         return "\n".join([heading, "", self.summary_line(), "", *rows, ""]) + "\n"
+
+    def description(self, blob_url: str) -> tuple[str, str]:
+        """The pull request's title and body. `blob_url` shows the branch's files
+        (`https://github.com/OWNER/NAME/blob/BRANCH`): the review pages are linked under it.
+
+        The one description of a plan pull request: open-pr writes it, and keep and refresh-pr rebuild
+        it from the plans on the branch."""
+        links = {files.plan.plan_id: f"{blob_url}/{files.md_path}" for files in self.to_commit}
+        return self.title(), self.body(links)
 
     def body(self, link: Mapping[str, str], limit: int = BODY_LIMIT) -> str:
         """The organisation summary, the failures, then each account's review page while they fit;

@@ -1,0 +1,20 @@
+"""`refresh-pr --pr N [--head-sha SHA]`: re-render the plan pull request's title and description from
+the plans on its branch (see `cleaner.github.refresh`). Exit 0 done (or nothing to do), 2 not an open
+plan pull request with removals-only plans (nothing written), 3 GitHub access error."""
+
+from __future__ import annotations
+
+from cleaner.environment import Environment
+from cleaner.exit_codes import BadInputError, ExitCode
+from cleaner.github.client import open_repository
+from cleaner.github.refresh import refresh_description
+from cleaner.settings import Settings
+
+
+def run_refresh(number: int, head_sha: str | None, settings: Settings, env: Environment) -> ExitCode:
+    if number < 1:
+        raise BadInputError("--pr must be a positive number")
+    repo = open_repository(env.environ)
+    outcome = refresh_description(repo, settings, number, head_sha, env.progress)
+    env.print(f"refresh-pr: PR #{number}: {outcome.message}")
+    return ExitCode.OK

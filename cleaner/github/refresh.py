@@ -1,0 +1,103 @@
+"""`refresh-pr`: after a person pushed an edit of a plan, re-render the plan pull request's title and
+description from the plans on its branch, as keep does after its own commit (same reads, same
+rendering, "Dropped in review" against the scan's plan, the failed accounts kept).
+
+plan-check runs it once every changed plan validated, with the job's own token, which may write the
+pull request's title and body and nothing else of the repository. The plans are read through the API at
+the commit plan-check checked out and validated (`head_sha`), never from the checkout: the same reads
+keep makes (the scan's plan from the commit GitHub attributes to the bot, not from a commit e-mail),
+and no file of the pull request's checkout can steer the command. The description is feedback, not a
+safeguard: apply reads plan.json.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from cleaner.exit_codes import BadInputError
+from cleaner.github.client import github_call
+from cleaner.github.description import Refused, description, is_plan_pull_request, read_branch_plans
+from cleaner.settings import Settings
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    edited: bool  # whether the title or body was written
+    message: str
+
+
+def refresh_description(
+    repo: Repository,
+    settings: Settings,
+    number: int,
+    head_sha: str | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> RefreshOutcome:
+    """Rebuild the title and body of plan pull request `number` from its plans at `head_sha` (default:
+    its head now). Nothing is written when they are already right, when the head is open-pr's own commit
+    (its description is open-pr's), or when the branch has moved on from `head_sha` (the run for that
+    push describes it; an older run must not overwrite a newer body).
+    BadInputError, with nothing written, for a pull request that is not an open plan pull request whose
+    plans are removals-only subsets of the scan's."""
+    if head_sha is not None and not _SHA.fullmatch(head_sha):
+        raise BadInputError(f"--head-sha {head_sha[:80]!r}: expected a commit's 40 hexadecimal digits")
+    name = repo.full_name
+    pr = _get(repo, number)
+    if pr.state != "open":
+        raise BadInputError(f"pull request #{number} is {pr.state}: its description is left as it is")
+    if not is_plan_pull_request(repo, pr, settings):
+        raise BadInputError(
+            f"pull request #{number} is not the plan pull request (branch `{settings.github.pr_branch}` of"
+            " this repository): its description is left as it is"
+        )
+    head = pr.head.sha
+    if head_sha is not None and head != head_sha:
+        return _moved(head_sha, head)
+    try:
+        on_branch = read_branch_plans(repo, pr, head, progress)
+    except Refused as refusal:
+        raise BadInputError(f"pull request #{number}: {refusal.reply}") from refusal
+    if on_branch.first_ours.sha == head:
+        # Nothing since open-pr's commit, whose description open-pr wrote from the same plans and more:
+        # the accounts with nothing to delete, which it summarises but does not commit.
+        return RefreshOutcome(
+            False, f"the head {head[:12]} is open-pr's commit: its description is open-pr's, left as it is"
+        )
+    plans = on_branch.plan_set(settings)
+    title, body = description(repo, pr, plans)
+    counts = (
+        f"{plans.delete_count} version{'' if plans.delete_count == 1 else 's'} to delete,"
+        f" {on_branch.dropped_count} dropped in review"
+    )
+    if pr.title == title and (pr.body or "") == body:
+        return RefreshOutcome(
+            False, f"the title and description already match the plans at {head[:12]} ({counts})"
+        )
+    # Reading took a while: a push since then has its own run, whose description must not be overwritten.
+    now = _get(repo, number).head.sha
+    if now != head:
+        return _moved(head, now)
+    with github_call(f"PATCH /repos/{name}/pulls/{number}"):
+        pr.edit(title=title, body=body)
+    return RefreshOutcome(
+        True, f"re-rendered the title and description from the plans at {head[:12]} ({counts})"
+    )
+
+
+def _get(repo: Repository, number: int) -> PullRequest:
+    with github_call(f"GET /repos/{repo.full_name}/pulls/{number}"):
+        return repo.get_pull(number)
+
+
+def _moved(expected: str, head: str) -> RefreshOutcome:
+    return RefreshOutcome(
+        False,
+        f"the branch moved on from {expected[:12]} to {head[:12]}: left to the check of that push",
+    )
