@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -27,6 +27,7 @@ from cleaner.aws_names import (
 from cleaner.cost import BILLED_RUNTIME_PREFIXES, SECONDS_PER_MONTH, total_usd
 from cleaner.exit_codes import BadInputError
 from cleaner.jsonlines import line_for, locate_lines
+from cleaner.prices import AWS_PRICE_SOURCE, PriceSource, ResolvedPrice
 from cleaner.reasons import Reason, sort_reasons
 from cleaner.settings import ApplyLimits, ScanSettings
 
@@ -94,12 +95,49 @@ class PlanEntry(_Strict):
         return f"{self.function_name}:{self.version} ({self.region})"
 
 
+class RegionPrice(_Strict):
+    """The cache price a plan used for one region, and where it came from (cleaner.prices)."""
+
+    cache_price_per_gb_second: float = Field(ge=0, allow_inf_nan=False)
+    source: PriceSource
+    # For a published rate: the table row's address and the day it was read.
+    published_at: str | None = Field(default=None, pattern=f"^{AWS_PRICE_SOURCE.pattern}$")
+    published_on: date | None = None
+
+    @model_validator(mode="after")
+    def _published_rates_say_where_from(self) -> RegionPrice:
+        published = self.published_at is not None or self.published_on is not None
+        if self.source is PriceSource.PUBLISHED and not (self.published_at and self.published_on):
+            raise ValueError("a published price needs published_at and published_on")
+        if self.source is not PriceSource.PUBLISHED and published:
+            raise ValueError(f"a price from {self.source.value} has no published_at or published_on")
+        return self
+
+    @classmethod
+    def of(cls, resolved: ResolvedPrice) -> RegionPrice:
+        row = resolved.published
+        return cls(
+            cache_price_per_gb_second=resolved.price_per_gb_second,
+            source=resolved.source,
+            published_at=None if row is None else row.source,
+            published_on=None if row is None else row.read_on,
+        )
+
+
 class Pricing(_Strict):
+    # The default price: of every region in a plan written before `regions` (below) existed; in a newer
+    # plan, of the regions priced from `default`.
     cache_price_per_gb_second: float = Field(ge=0, allow_inf_nan=False)
     seconds_per_month: int = SECONDS_PER_MONTH
     billed_runtimes: list[RuntimePrefix] = Field(
         default_factory=lambda: [f"{p}*" for p in BILLED_RUNTIME_PREFIXES]
     )
+    # Each region of the plan's price; {} in plans written before prices differed by region.
+    regions: dict[Region, RegionPrice] = Field(default_factory=dict)
+
+    def price_for(self, region: str) -> float:
+        found = self.regions.get(region)
+        return self.cache_price_per_gb_second if found is None else found.cache_price_per_gb_second
 
 
 class Summary(_Strict):
@@ -111,13 +149,20 @@ class Summary(_Strict):
     keep_reasons: dict[Reason, int]
 
 
-class EntryConflict(ValueError):
-    """A plan-level rule broken by one entry; `path` locates that entry, for the error's line number."""
+class PlanConflict(ValueError):
+    """A plan-level rule broken at one place; `path` locates it, for the error's line number."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str, problem: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.problem = problem
+
+
+class EntryConflict(PlanConflict):
+    """A plan-level rule broken by one entry."""
 
     def __init__(self, section: str, index: int, entry: PlanEntry, problem: str) -> None:
-        super().__init__(f"{section}[{index}] {entry.label}: {problem}")
-        self.path: tuple[str, int] = (section, index)
-        self.problem = problem
+        super().__init__((section, index), f"{section}[{index}] {entry.label}: {problem}", problem)
 
 
 class Plan(_Strict):
@@ -166,6 +211,18 @@ class Plan(_Strict):
                     raise EntryConflict(
                         section, index, entry, "a kept version cannot carry no_activity_and_stale"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _every_region_has_one_price(self) -> Plan:
+        # {}: a plan from before per-region prices, whose one price is every region's.
+        priced = set(self.pricing.regions)
+        if priced and priced != set(self.regions):
+            problem = (
+                f"prices {', '.join(sorted(priced))}; the plan's regions are"
+                f" {', '.join(self.regions) or 'none'}"
+            )
+            raise PlanConflict(("pricing", "regions"), f"pricing.regions {problem}", problem)
         return self
 
     def with_derived_summary(self) -> Plan:
@@ -237,8 +294,8 @@ def describe_plan_errors(error: ValidationError, text: str, document: object, so
         path = tuple(detail["loc"])
         message = detail["msg"]
         cause = detail.get("ctx", {}).get("error")
-        if isinstance(cause, EntryConflict):
-            # Raised on the whole plan, about one entry: point at that entry, not at line 1.
+        if isinstance(cause, PlanConflict):
+            # Raised on the whole plan, about one part of it: point at that part, not at line 1.
             path, message = (*path, *cause.path), cause.problem
         line = line_for(lines, path)
         messages.append(f"{source}:{line}: {_describe_path(path, document)}: {message}")

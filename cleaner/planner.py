@@ -7,8 +7,9 @@ from datetime import datetime
 
 from cleaner.cost import monthly_cache_cost_usd, total_usd
 from cleaner.inventory import Evidence, Function, FunctionVersion, VersionKey
-from cleaner.plan import SCHEMA_VERSION, Plan, PlanEntry, Pricing, sort_entries, summarize
+from cleaner.plan import SCHEMA_VERSION, Plan, PlanEntry, Pricing, RegionPrice, sort_entries, summarize
 from cleaner.policy import age_days, decide
+from cleaner.prices import resolve_cache_price
 from cleaner.reasons import Reason
 from cleaner.settings import ApplyLimits, ScanSettings
 
@@ -16,6 +17,18 @@ from cleaner.settings import ApplyLimits, ScanSettings
 def snapstart_versions(functions: list[Function]) -> list[tuple[Function, FunctionVersion]]:
     """The versions the scan considers: SnapStart on for the version itself."""
     return [(f, v) for f in functions for v in f.versions if v.snapstart]
+
+
+def plan_pricing(regions: list[str], settings: ScanSettings) -> Pricing:
+    """Each region's cache price, resolved once per plan (cleaner.prices)."""
+    default = settings.cache_price_per_gb_second
+    return Pricing(
+        cache_price_per_gb_second=default,
+        regions={
+            region: RegionPrice.of(resolve_cache_price(region, settings.cache_prices, default))
+            for region in regions
+        },
+    )
 
 
 def build_plan(
@@ -29,6 +42,7 @@ def build_plan(
     now: datetime,
     warnings: list[str],
 ) -> Plan:
+    pricing = plan_pricing(regions, settings)
     delete: list[PlanEntry] = []
     keep: list[PlanEntry] = []
     for function, version in snapstart_versions(functions):
@@ -48,7 +62,7 @@ def build_plan(
             last_invoked=found.usage.last_invoked if found.usage else None,
             invocations_in_window=found.usage.total if found.usage else None,
             estimated_monthly_cost_usd=monthly_cache_cost_usd(
-                version.runtime, version.memory_mb, settings.cache_price_per_gb_second
+                version.runtime, version.memory_mb, pricing.price_for(version.region)
             ),
             reasons=decision.reasons,
             details=decision.details,
@@ -65,7 +79,7 @@ def build_plan(
         account_id=account_id,
         regions=list(regions),
         settings=effective,
-        pricing=Pricing(cache_price_per_gb_second=settings.cache_price_per_gb_second),
+        pricing=pricing,
         summary=summarize(delete, keep),
         warnings=sorted(set(warnings)),
         delete=delete,

@@ -21,7 +21,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cleaner.apply_result import ApplyResult, EntryResult, Outcome
 from cleaner.cost import cache_is_billed, total_usd
-from cleaner.plan import PLAN_MD, Plan, PlanEntry
+from cleaner.plan import PLAN_MD, Plan, PlanEntry, RegionPrice
+from cleaner.prices import AWS_PRICE_SOURCE, US_EAST_1_CACHE_PRICE_PER_GB_SECOND, PriceSource
 from cleaner.reasons import REASON_DESCRIPTIONS, ROUTINE_REASONS, Reason
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -454,6 +455,15 @@ def _kept_blocks(plan: Plan) -> list[str]:
     ]
 
 
+def _tail(plan: Plan) -> str:
+    return _render(
+        "plan-tail.md.j2",
+        plan=plan,
+        lookback_days=plan.settings.effective_lookback_days,
+        price_rows=price_rows(plan),
+    )
+
+
 def plan_page_parts(
     plan: Plan,
     original: Plan | None = None,
@@ -467,8 +477,57 @@ def plan_page_parts(
         head=_head(plan, dropped, shortened, table_rows, md_path),
         function_blocks=list(_function_blocks(plan)),
         kept_blocks=[b for b in _kept_blocks(plan) if b],
-        tail=_render("plan-tail.md.j2", plan=plan, lookback_days=plan.settings.effective_lookback_days),
+        tail=_tail(plan),
     )
+
+
+# --- the plan page: cache prices ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """Regions sharing one cache price from one source: a row of "Settings used"."""
+
+    regions: list[str]
+    text: str  # Markdown, its values escaped
+
+
+def _price_text(price: RegionPrice, per_month: float, regions: int) -> str:
+    monthly = f"{usd(per_month)} per GB-month"
+    if price.source is PriceSource.SETTING:
+        return f"{monthly}, set in `[tool.cleaner.cache_prices]`"
+    if price.source is PriceSource.PUBLISHED:
+        where = price.published_at or ""
+        # An autolink only of an address the plan's pattern allows (no space, `>` or `|` can be in it).
+        shown = f"<{where}>" if AWS_PRICE_SOURCE.fullmatch(where) else markdown_text(where)
+        read = "—" if price.published_on is None else price.published_on.isoformat()
+        return f"{monthly}, AWS's published rate (read {read} at {shown})"
+    which = "this region" if regions == 1 else "these regions"
+    default = (
+        "the us-east-1 rate"
+        if price.cache_price_per_gb_second == US_EAST_1_CACHE_PRICE_PER_GB_SECOND
+        else "your `cache_price_per_gb_second`"
+    )
+    return (
+        f"{monthly}, {default} (no published rate for {which} in snapstart-cleaner's table;"
+        " set `[tool.cleaner.cache_prices]`)"
+    )
+
+
+def price_rows(plan: Plan) -> list[PriceRow]:
+    """Each region's cache price per GB-month and where it came from, regions with the same price and
+    source on one row, in the plan's order of regions. None for a plan from before per-region prices,
+    whose one price the page states as it always did."""
+    grouped: dict[RegionPrice, list[str]] = {}
+    for region in plan.regions:
+        price = plan.pricing.regions.get(region)
+        if price is not None:
+            grouped.setdefault(price, []).append(region)
+    month = plan.pricing.seconds_per_month
+    return [
+        PriceRow(regions, _price_text(price, price.cache_price_per_gb_second * month, len(regions)))
+        for price, regions in grouped.items()
+    ]
 
 
 _ROWS_HEADING = "## Rows by function\n\n"
@@ -516,7 +575,7 @@ def render_plan_markdown_chunks(plan: Plan, original: Plan | None = None) -> Ite
     md_path = f"plans/{plan.plan_id}/{PLAN_MD}"
     head = _head(plan, _dropped(plan, original), None, None, md_path)
     kept = [b for b in _kept_blocks(plan) if b]
-    tail = _render("plan-tail.md.j2", plan=plan, lookback_days=plan.settings.effective_lookback_days)
+    tail = _tail(plan)
     return _assemble_chunks(head, _function_blocks(plan), kept, tail, "")
 
 

@@ -8,26 +8,32 @@ come from the repository's settings and flags only.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cleaner.accounts import Account, check_unique_ids
 from cleaner.aws_names import FunctionGlob, Region, TagKey
 from cleaner.exit_codes import BadInputError
+from cleaner.prices import US_EAST_1_CACHE_PRICE_PER_GB_SECOND
 
 DEFAULT_PROTECT_TAG = "snapstart-cleaner:keep"
-# The documented us-east-1 price of the SnapStart cache for Python and .NET (USD per GB-second).
-DEFAULT_CACHE_PRICE_PER_GB_SECOND = 0.0000015046
+# The price of a region with neither a `cache_prices` setting nor a published rate in cleaner.prices:
+# AWS's us-east-1 rate for the SnapStart cache of Python and .NET (USD per GB-second).
+DEFAULT_CACHE_PRICE_PER_GB_SECOND = US_EAST_1_CACHE_PRICE_PER_GB_SECOND
 
 # GitHub logins: letters, digits and single hyphens; apps end in [bot].
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 # CloudWatch keeps hourly datapoints for 455 days: no usage window can reach further back.
 MAX_LOOKBACK_DAYS = 455
+
+
+CachePrice = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -58,6 +64,9 @@ class ScanSettings(_Strict):
     cache_price_per_gb_second: float = Field(
         default=DEFAULT_CACHE_PRICE_PER_GB_SECOND, ge=0, allow_inf_nan=False
     )
+    # [tool.cleaner.cache_prices]: a region's own price, before the published table and the default
+    # above (cleaner.prices.resolve_cache_price). Plans written before it existed load as {}.
+    cache_prices: dict[Region, CachePrice] = Field(default_factory=dict)
     # False: versions of runtimes without a SnapStart cache charge (Java) are kept as excluded_by_filter,
     # for teams that only want the deletions that save money. Plans written before it existed load as True.
     include_uncharged_runtimes: bool = True
@@ -193,12 +202,24 @@ class Settings(_Strict):
             raise BadInputError(f"invalid option: {describe_flag_error(error, flags or {})}") from error
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _toml_path_part(part: str | int) -> str:
+    if isinstance(part, int):
+        return f"[{part}]"
+    # json.dumps: a key with a quote or a line break in it stays one quoted, one-line name.
+    return f".{part}" if _BARE_KEY.fullmatch(part) else f".{json.dumps(part)}"
+
+
 def describe_validation_error(error: ValidationError) -> str:
     parts = []
     for detail in error.errors():
-        loc = [p for p in detail["loc"] if p not in ("scan", "apply", "github", "performance")]
-        # accounts[1].scan_role_arn: an index reads as one, as in the TOML array it points into.
-        name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
+        # "[key]": pydantic's marker for a bad key of a table, which the key itself names already.
+        loc = [p for p in detail["loc"] if p not in ("scan", "apply", "github", "performance", "[key]")]
+        # accounts[1].scan_role_arn: an index reads as one, as in the TOML array it points into; a key
+        # that is not a bare word is quoted as TOML quotes it (cache_prices."eu-west-1").
+        name = "".join(_toml_path_part(p) for p in loc).lstrip(".") or "(top level)"
         parts.append(f"{name}: {detail['msg']}")
     return "; ".join(parts)
 
