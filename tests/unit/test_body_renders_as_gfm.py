@@ -15,6 +15,7 @@ import html
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, EntryResul
 from cleaner.commands.open_pr import read_plan_files
 from cleaner.cost import cache_is_billed, total_usd
 from cleaner.exit_codes import ExitCode
-from cleaner.github.body import BODY_LIMIT
+from cleaner.github.body import BODY_LIMIT, fit_body
 from cleaner.github.plan_set import FailedAccount, PlanFiles, PlanSet
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, PlanEntry, load_plan
 from cleaner.reasons import ROUTINE_REASONS
@@ -365,6 +366,60 @@ def test_a_body_of_several_accounts_renders_each_page_as_intended() -> None:
         assert_renders_as_plan_page(
             page, files.plan, text, shortened=text.rstrip("\n") != files.plan_md.rstrip("\n")
         )
+
+
+def cut_points(markdown: str, step: int) -> Iterator[int]:
+    """Limits that cut `markdown` at many places: every `step` characters, and just after each line
+    that opens a block (a table header, a <details>, a fence), where a cut is most likely to break it."""
+    yield from range(2_000, len(markdown), step)
+    for match in re.finditer(r"^(\| \w|<details>|<summary>|```|> \[!).*\n", markdown, re.MULTILINE):
+        if match.end() + 1_500 < len(markdown):
+            yield match.end() + 1_500  # fit_body keeps about 1,100 characters for its note and margin
+
+
+@pytest.mark.parametrize("plan", [sample_plan(), large_plan(300, 30)], ids=["small", "large"])
+def test_a_page_cut_to_any_length_renders_with_every_block_closed(plan: Plan) -> None:
+    markdown = render_plan_markdown(plan)
+    full = render(markdown, comment=False)
+    failures = []
+    for limit in sorted(set(cut_points(markdown, 997))):
+        body = fit_body(markdown, "in [`plan.md`](https://example.com/plan.md)", limit)
+        page = render(body, comment=True)
+        if page.problems:
+            failures.append(f"limit {limit}: {page.problems}")
+        # What is left is the page's beginning: its headings a prefix of the page's, then the note.
+        assert page.headings(2) == full.headings(2)[: len(page.headings(2))], limit
+        assert page.root.text().rstrip().endswith("The full text is in plan.md."), limit
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    "opened",
+    [
+        "<details>\n",
+        "<details>\n<summary>api</summary>\n\n",
+        "| version | age |\n",
+        "| version | age |\n|---:|---:|\n",
+        "```mermaid\n",
+        "## Rows by function\n\n",
+        "> [!NOTE]\n",
+        "## Kept versions\n\n<details>\n<summary>9 versions</summary>\n\n| a | b |\n",
+    ],
+)
+def test_a_cut_right_after_a_block_opens_leaves_the_empty_block_out(opened: str) -> None:
+    # One long line after the block: the cut (whole lines only) falls just after `opened`.
+    text = "intro\n\n" + opened + "y" * 3_000 + "\n"
+    body = fit_body(text, "in x", limit=600)
+    assert body.split("\n---\n")[0].strip() == "intro", body
+    assert render(body, comment=True).problems == []
+
+
+def test_a_cut_inside_a_block_with_content_closes_it() -> None:
+    text = "intro\n\n<details>\n<summary>s</summary>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n" + "y" * 3_000
+    body = fit_body(text, "in x", limit=600)
+    assert body.startswith("intro\n\n<details>\n<summary>s</summary>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    page = render(body, comment=True)
+    assert page.problems == [] and [t.rows for t in page.tables()] == [[["1", "2"]]]
 
 
 def test_a_body_whose_always_present_parts_do_not_fit_is_cut_and_still_renders() -> None:
