@@ -15,7 +15,7 @@ import html
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +141,7 @@ def assert_renders_as_plan_page(
         }
     )
     assert Counter(t.section for t in tables) == +expected
+    assert len(page.root.find_all("table")) == expected.total()
     [to_delete] = [t for t in tables if t.section == "To delete"] or [None]
     if to_delete is not None:
         listed = billed[:BODY_TABLE_ROWS] if shortened else billed
@@ -470,9 +471,9 @@ def _golden_small() -> str:
     ],
     ids=["dropped-details-end", "no-blank-after-summary", "broken-delimiter", "open-code", "no-summary"],
 )
-def test_the_checker_reports_a_broken_page(breakage: object, expected: str) -> None:
+def test_the_checker_reports_a_broken_page(breakage: Callable[[str], str], expected: str) -> None:
     markdown = _golden_small()
-    broken = breakage(markdown)  # type: ignore[operator]
+    broken = breakage(markdown)
     assert broken != markdown
     problems = render(broken, comment=True).problems
     assert any(expected in problem for problem in problems), problems
