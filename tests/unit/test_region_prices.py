@@ -19,7 +19,8 @@ from cleaner.render import render_plan_body, render_plan_markdown
 from cleaner.validate import check_derived, check_removals_only
 
 from .factories import ACCOUNT_ID, NOW, clear_evidence, function, sample_plan, settings
-from .test_review_page import structure_problems
+from .gfm import render
+from .test_review_page import cell_problems
 
 US_EAST_1 = 0.0000015046
 # The pre-change page's one price line, word for word (tests/golden/plan.md before this change).
@@ -266,7 +267,8 @@ def test_the_price_rows_are_in_every_pull_request_body_and_keep_its_tables_well_
     body = render_plan_body(plan, "https://github.com/acme/infra/blob/b/plans/p1/plan.md", 65_536)
     assert body is not None
     assert price_lines(body) == price_lines(render_plan_markdown(plan))
-    assert structure_problems(body) == []
+    assert cell_problems(body) == []
+    assert render(body, comment=True).problems == []
 
 
 def test_validate_against_the_scanned_plan_refuses_a_rerendered_plan_with_a_changed_regional_price(
