@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from cleaner.apply_result import ApplyResult, EntryResult, Outcome
 from cleaner.cost import cache_is_billed, total_usd
 from cleaner.plan import PLAN_MD, Plan, PlanEntry, RegionPrice
-from cleaner.prices import AWS_PRICE_SOURCE, US_EAST_1_CACHE_PRICE_PER_GB_SECOND, PriceSource
+from cleaner.prices import AWS_PRICE_SOURCE, PriceSource
 from cleaner.reasons import REASON_DESCRIPTIONS, ROUTINE_REASONS, Reason
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -503,14 +503,11 @@ def _price_text(price: RegionPrice, per_month: float, regions: int) -> str:
         read = "—" if price.published_on is None else price.published_on.isoformat()
         return f"{monthly}, AWS's published rate (read {read} at {shown})"
     which = "this region" if regions == 1 else "these regions"
-    default = (
-        "the us-east-1 rate"
-        if price.cache_price_per_gb_second == US_EAST_1_CACHE_PRICE_PER_GB_SECOND
-        else "your `cache_price_per_gb_second`"
-    )
+    # Words that do not depend on the code's table: a plan re-rendered by a later release, whose table
+    # may hold another us-east-1 rate, must still render the same page (validate compares them).
     return (
-        f"{monthly}, {default} (no published rate for {which} in snapstart-cleaner's table;"
-        " set `[tool.cleaner.cache_prices]`)"
+        f"{monthly}, the default `cache_price_per_gb_second` (us-east-1's rate unless the repository sets"
+        f" it; no published rate for {which} in snapstart-cleaner's table: set `[tool.cleaner.cache_prices]`)"
     )
 
 

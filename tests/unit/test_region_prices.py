@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from fakes.cli import run_in_process
 
+from cleaner import prices
+from cleaner import render as render_module
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, parse_plan, plan_json_text, write_plan_files
 from cleaner.planner import build_plan
@@ -238,8 +240,9 @@ def test_the_page_lists_each_regions_price_and_source_and_says_plainly_when_it_f
         " (other runtimes, such as Java: no cache charge); a month is 30 days |",
         "| cache price in us-east-1 | $3.90 per GB-month, AWS's published rate (read 2026-11-29 at"
         " <https://aws.amazon.com/lambda/pricing/>) |",
-        "| cache price in eu-west-1, ap-south-1 | $3.90 per GB-month, the us-east-1 rate (no published rate"
-        " for these regions in snapstart-cleaner's table; set `[tool.cleaner.cache_prices]`) |",
+        "| cache price in eu-west-1, ap-south-1 | $3.90 per GB-month, the default `cache_price_per_gb_second`"
+        " (us-east-1's rate unless the repository sets it; no published rate for these regions in"
+        " snapstart-cleaner's table: set `[tool.cleaner.cache_prices]`) |",
         "| cache price in eu-central-1 | $4.15 per GB-month, set in `[tool.cleaner.cache_prices]` |",
     ]
 
@@ -247,19 +250,23 @@ def test_the_page_lists_each_regions_price_and_source_and_says_plainly_when_it_f
 def test_one_region_on_the_fallback_is_named_alone() -> None:
     lines = price_lines(render_plan_markdown(two_region_plan(["eu-west-1"])))
     assert lines[1:] == [
-        "| cache price in eu-west-1 | $3.90 per GB-month, the us-east-1 rate (no published rate for this"
-        " region in snapstart-cleaner's table; set `[tool.cleaner.cache_prices]`) |"
+        "| cache price in eu-west-1 | $3.90 per GB-month, the default `cache_price_per_gb_second`"
+        " (us-east-1's rate unless the repository sets it; no published rate for this region in"
+        " snapstart-cleaner's table: set `[tool.cleaner.cache_prices]`) |"
     ]
 
 
-def test_a_fallback_to_a_default_the_repository_set_says_it_is_that_setting() -> None:
-    lines = price_lines(
-        render_plan_markdown(two_region_plan(["eu-west-1"], cache_price_per_gb_second=0.000002))
-    )
-    assert lines[1:] == [
-        "| cache price in eu-west-1 | $5.18 per GB-month, your `cache_price_per_gb_second` (no published"
-        " rate for this region in snapstart-cleaner's table; set `[tool.cleaner.cache_prices]`) |"
-    ]
+def test_a_plan_on_the_fallback_renders_the_same_page_whatever_the_codes_table_says_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A later release may carry another us-east-1 rate or more rows; a plan scanned before must still
+    render the page it was scanned with, or validate would call its plan.md out of sync."""
+    plan = two_region_plan(["eu-west-1"])
+    before = render_plan_markdown(plan)
+    for module in (prices, render_module):  # wherever a renderer could read the table from
+        monkeypatch.setattr(module, "US_EAST_1_CACHE_PRICE_PER_GB_SECOND", 0.000002, raising=False)
+        monkeypatch.setattr(module, "PUBLISHED_CACHE_PRICES", {}, raising=False)
+    assert render_plan_markdown(plan) == before
 
 
 def test_the_price_rows_are_in_every_pull_request_body_and_keep_its_tables_well_formed() -> None:
