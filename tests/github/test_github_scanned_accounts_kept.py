@@ -1,8 +1,9 @@
 """The organisation summary outlives every rebuild of the plan pull request's description: open-pr
 records each plan it summarises without committing it (nothing to delete) as a `Scanned-account:`
 trailer of its commit, and keep and refresh-pr read them back, so their rows and their share of the
-heading's totals stay (in-process against the fake GitHub, through the real CLI). The trailers are
-untrusted: a forged one is validated, and nothing of it but digits and a plan id reaches the page."""
+heading's totals stay (in-process against the fake GitHub, through the real CLI). On open-pr's own
+commit the rebuild is open-pr's title and body byte for byte. The trailers are untrusted: a forged one
+is validated, and nothing of it but digits and a plan id reaches the page."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fakes.cli import Run
-from fakes.github_server import FakeGitHub
+from fakes.github_server import BODY_LIMIT, FakeGitHub
+from fakes.plans import make_plan, write_plan
 from test_github_failed_accounts_kept import forge_first_commit
-from test_github_open_pr_accounts import FAILED, PROD, STAGE, open_pr, org_run, settings
+from test_github_open_pr_accounts import FAILED, PROD, STAGE, in_account, open_pr, org_run, settings
 
 from cleaner.exit_codes import ExitCode
+from cleaner.plan import Plan
 
 RunCli = Callable[..., Run]
 BRANCH = "snapstart-cleaner/plan"
@@ -44,6 +47,10 @@ def opened_with_three_accounts(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub
     assert "; 2 kept\n" in body
     assert [row[: len(PROD_ROW)] for row in rows(body)] == [PROD_ROW, STAGE_ROW, SANDBOX_ROW]
     return body
+
+
+def folder(tmp_path: Path, plan: Plan) -> str:
+    return str(write_plan(tmp_path, plan).relative_to(tmp_path))
 
 
 def refresh(run_cli: RunCli, fake: FakeGitHub) -> Run:
@@ -102,6 +109,69 @@ def test_refresh_after_a_persons_push_keeps_the_row_of_the_account_with_nothing_
     # files, its commits, the plan at the head and at the bot's commit, the check that the head has
     # not moved, the write.
     assert len(fake_github.requests) - before == 8
+
+
+def test_on_open_prs_own_commit_the_rebuild_is_open_prs_description_byte_for_byte(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    # plan-check also runs on the bot's own push: it writes nothing, because it would write the same.
+    body = opened_with_three_accounts(run_cli, tmp_path, fake_github)
+    title, patched = fake_github.pulls[1].title, patches(fake_github)
+
+    result = refresh(run_cli, fake_github)
+
+    assert result.code == ExitCode.OK, result.stderr + result.stdout
+    assert "already match the plans" in result.stdout
+    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
+    assert patches(fake_github) == patched
+
+
+def test_an_account_scanned_per_region_keeps_a_row_per_region_byte_for_byte(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    # stage's two regions are two plans of one account: us-east-1 deletes (committed), us-west-2 does
+    # not (a trailer), prod deletes nothing; the folders given in no sorted order.
+    settings(tmp_path)
+    folders = [
+        folder(tmp_path, in_account(make_plan(plan_id, delete=count, keep=2), account))
+        for plan_id, account, count in (
+            (f"r1-{STAGE}-us-west-2", STAGE, 0),
+            (f"r1-{PROD}", PROD, 0),
+            (f"r1-{STAGE}-us-east-1", STAGE, 3),
+        )
+    ]
+    open_pr(run_cli, *folders)
+    title, body, patched = fake_github.pulls[1].title, fake_github.pulls[1].body, patches(fake_github)
+    assert [row.split(" | ")[2] for row in rows(body)] == ["3", "0", "0"]
+    assert f"plans r1-{PROD} and 2 more" in title  # the first plan id in sorted order
+
+    result = refresh(run_cli, fake_github)
+
+    assert result.code == ExitCode.OK, result.stderr + result.stdout
+    assert "already match the plans" in result.stdout
+    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
+    assert patches(fake_github) == patched
+
+
+def test_review_pages_linked_for_want_of_room_are_rebuilt_byte_for_byte(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    settings(tmp_path)
+    folders = [
+        folder(tmp_path, in_account(make_plan(f"big-{account}", delete=200, functions=200), account))
+        for account in (PROD, STAGE)
+    ]
+    folders.append(folder(tmp_path, in_account(make_plan("small", delete=0), SANDBOX)))
+    open_pr(run_cli, *folders)
+    title, body, patched = fake_github.pulls[1].title, fake_github.pulls[1].body, patches(fake_github)
+    assert "These review pages do not fit in this body" in body and len(body) <= BODY_LIMIT
+
+    result = refresh(run_cli, fake_github)
+
+    assert result.code == ExitCode.OK, result.stderr + result.stdout
+    assert "already match the plans" in result.stdout
+    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
+    assert patches(fake_github) == patched
 
 
 def test_forged_trailers_cannot_put_markdown_or_html_on_the_page(
