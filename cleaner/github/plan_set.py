@@ -88,8 +88,9 @@ def failed_accounts_in(message: str, log: Callable[[str], None] = lambda _: None
 
     Untrusted input: anyone who can push can write a commit that GitHub attributes to the bot (by its
     e-mail address). Each trailer must be what open-pr writes (a 12-digit account id, or none for a
-    repository without accounts, and a message of 1 to 500 characters), each account once, at most
-    MAX_FAILED_ACCOUNTS; anything else is dropped with a line to `log`, never an error:
+    repository without accounts, and a message of 1 to 500 characters), at most MAX_FAILED_ACCOUNTS
+    (an account may be named more than once: scanned per region, it fails per region, each a line of
+    open-pr's warning); anything else is dropped with a line to `log`, never an error:
     the description is then rebuilt without it. What is kept is rendered escaped, as open-pr's is."""
     found: list[FailedAccount] = []
     for line, value in _trailers(message, FAILED_ACCOUNT_TRAILER):
@@ -122,8 +123,6 @@ def _trailer_problem(account_id: str, separator: str, text: str, found: Sequence
         return "an empty message"
     if len(text) > _MESSAGE_LIMIT:
         return f"a message over {_MESSAGE_LIMIT} characters"
-    if any(failure.account_id == account_id for failure in found):
-        return "an account named twice"
     if len(found) >= MAX_FAILED_ACCOUNTS:
         return f"more than {MAX_FAILED_ACCOUNTS} accounts"
     return ""

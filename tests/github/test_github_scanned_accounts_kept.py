@@ -153,6 +153,24 @@ def test_an_account_scanned_per_region_keeps_a_row_per_region_byte_for_byte(
     assert patches(fake_github) == patched
 
 
+def test_an_account_that_failed_in_two_regions_is_warned_about_twice_byte_for_byte(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    # sandbox scanned per region: both of its scan jobs failed, each a line of open-pr's warning.
+    settings(tmp_path)
+    failure = f"--failed-account={SANDBOX}=could not assume the scan role through GitHub OIDC"
+    open_pr(run_cli, *org_run(tmp_path, "r1", prod=5, stage=0), failure, failure)
+    title, body, patched = fake_github.pulls[1].title, fake_github.pulls[1].body, patches(fake_github)
+    assert body.startswith("# SnapStart Cleaner: 4 accounts\n") and body.count(SANDBOX_ROW) == 2
+
+    result = refresh(run_cli, fake_github)
+
+    assert result.code == ExitCode.OK, result.stderr + result.stdout
+    assert "already match the plans" in result.stdout
+    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
+    assert patches(fake_github) == patched
+
+
 def test_review_pages_linked_for_want_of_room_are_rebuilt_byte_for_byte(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
