@@ -4,8 +4,9 @@ open-pr writes the description from the plans it commits (`PlanSet.description`)
 branch is what counts, and two commands rebuild the description from it: keep after its commit, and
 refresh-pr after a person's push (plan-check runs it). Both read the same things through the API, here:
 the plans the pull request changes, at its head and as the bot's first commit added them (the scan's
-proposal, against which "Dropped in review" is listed), and the failed accounts that commit's trailers
-name; and both render them with open-pr's `PlanSet`, so every description of a plan pull request is
+proposal, against which "Dropped in review" is listed), and what that commit's trailers name: the
+accounts the scan could not scan and the plans open-pr summarised without committing them (nothing to
+delete); and both render them with open-pr's `PlanSet`, so every description of a plan pull request is
 built by one function.
 
 The description is feedback for reviewers, never the safeguard: apply reads plan.json.
@@ -26,7 +27,15 @@ from cleaner.apply_requirements import PLAN_FILE
 from cleaner.exit_codes import ExitCode
 from cleaner.github.client import github_call
 from cleaner.github.plan_pr import is_ours
-from cleaner.github.plan_set import FailedAccount, PlanFiles, PlanSet, failed_accounts_in
+from cleaner.github.plan_set import (
+    SCANNED_ACCOUNT_TRAILER,
+    FailedAccount,
+    PlanFiles,
+    PlanSet,
+    ScannedAccount,
+    failed_accounts_in,
+    scanned_accounts_in,
+)
 from cleaner.plan import PLAN_JSON, Plan, parse_plan, plan_json_text
 from cleaner.render import render_plan_markdown
 from cleaner.settings import Settings
@@ -61,6 +70,7 @@ class BranchPlans:
     plans: Sequence[PlanOnBranch]
     first_ours: Commit  # the bot's first commit: the scan's plans and the accounts it could not scan
     failed: Sequence[FailedAccount]
+    scanned: Sequence[ScannedAccount] = ()  # the plans open-pr summarised without committing them
 
     @property
     def dropped_count(self) -> int:
@@ -87,7 +97,7 @@ class BranchPlans:
                 )
             )
         names = {account.id: account.name for account in settings.accounts if account.name}
-        return PlanSet(files, self.failed, names)
+        return PlanSet(files, self.failed, names, self.scanned)
 
 
 def is_plan_pull_request(repo: Repository, pr: PullRequest, settings: Settings) -> bool:
@@ -132,8 +142,27 @@ def read_branch_plans(
                 f" ({first_ours.sha[:12]}). Nothing changed."
             )
         found.append(PlanOnBranch(path, current, scanned))
-    failed = failed_accounts_in(first_ours.commit.message, progress)
-    return BranchPlans(head_sha, found, first_ours, failed)
+    message = first_ours.commit.message
+    failed = failed_accounts_in(message, progress)
+    return BranchPlans(head_sha, found, first_ours, failed, _summarised(message, found, progress))
+
+
+def _summarised(
+    message: str, plans: Sequence[PlanOnBranch], progress: Callable[[str], None]
+) -> list[ScannedAccount]:
+    """The plans the first commit's `Scanned-account:` trailers name, but for those it carries: a
+    plan.json on the branch says more than a trailer (which anyone who can push could have forged)."""
+    committed = {plan.current.plan_id for plan in plans}
+    kept: list[ScannedAccount] = []
+    for account in scanned_accounts_in(message, progress):
+        if account.plan_id in committed:
+            progress(
+                f"ignored the {SCANNED_ACCOUNT_TRAILER} trailer of plan {account.plan_id}: its plan.json is"
+                " on the branch"
+            )
+        else:
+            kept.append(account)
+    return kept
 
 
 def description(repo: Repository, pr: PullRequest, plans: PlanSet) -> tuple[str, str]:

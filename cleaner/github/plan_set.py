@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from cleaner.exit_codes import BadInputError
 from cleaner.github.body import BODY_LIMIT, fit_body
-from cleaner.plan import PLAN_JSON, PLAN_MD, Plan
+from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, validate_plan_id
 from cleaner.render import markdown_code, markdown_text, render_plan_body
 
 # Room for GitHub counting some characters differently from Python, as in body.fit_body.
@@ -24,6 +24,19 @@ FAILED_ACCOUNT_TRAILER = "Failed-account"
 # More than an organisation's failed scans should ever name; a commit naming more is not open-pr's.
 MAX_FAILED_ACCOUNTS = 1_000
 _ACCOUNT_ID = re.compile(r"(?:[0-9]{12})?")
+# The trailer open-pr writes for each plan it summarises without committing it (nothing to delete): the
+# rebuild finds that account's row and its share of the heading's totals there.
+SCANNED_ACCOUNT_TRAILER = "Scanned-account"
+# More than one run's scan jobs (GitHub runs at most 256 from a matrix); a commit naming more is not
+# open-pr's.
+MAX_SCANNED_ACCOUNTS = 1_000
+# What open-pr writes, nothing else: a 12-digit account id, a plan id (checked against plan.json's
+# pattern) and two counts without leading zeros, at most nine digits (more than an account holds; a
+# forged number stays short).
+_COUNT = r"0|[1-9][0-9]{0,8}"
+_SCANNED = re.compile(
+    rf"(?P<account>[0-9]{{12}}) plan=(?P<plan>[^ ]+) kept=(?P<kept>{_COUNT}) warnings=(?P<warnings>{_COUNT})"
+)
 
 
 @dataclass(frozen=True)
@@ -75,25 +88,29 @@ def failed_accounts_in(message: str, log: Callable[[str], None] = lambda _: None
 
     Untrusted input: anyone who can push can write a commit that GitHub attributes to the bot (by its
     e-mail address). Each trailer must be what open-pr writes (a 12-digit account id, or none for a
-    repository without accounts, and a message of 1 to 500 characters), each account once, at most
-    MAX_FAILED_ACCOUNTS; anything else is dropped with a line to `log`, never an error:
+    repository without accounts, and a message of 1 to 500 characters), at most MAX_FAILED_ACCOUNTS
+    (an account may be named more than once: scanned per region, it fails per region, each a line of
+    open-pr's warning); anything else is dropped with a line to `log`, never an error:
     the description is then rebuilt without it. What is kept is rendered escaped, as open-pr's is."""
-    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
-    if not paragraphs:
-        return []
     found: list[FailedAccount] = []
-    prefix = f"{FAILED_ACCOUNT_TRAILER}:"
-    # Lines end at LF only: a message may hold other line separators (rendered as spaces).
-    for line in paragraphs[-1].split("\n"):
-        if not line.startswith(prefix):
-            continue
-        account_id, separator, text = line[len(prefix) :].strip().partition("=")
+    for line, value in _trailers(message, FAILED_ACCOUNT_TRAILER):
+        account_id, separator, text = value.strip().partition("=")
         problem = _trailer_problem(account_id, separator, text, found)
         if problem:
             log(f"ignored a {FAILED_ACCOUNT_TRAILER} trailer ({problem}): {line[:80]!r}")
             continue
         found.append(FailedAccount(account_id, text))
     return found
+
+
+def _trailers(message: str, name: str) -> list[tuple[str, str]]:
+    """Each `NAME: VALUE` line of a commit message's last paragraph, with its value."""
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if not paragraphs:
+        return []
+    prefix = f"{name}:"
+    # Lines end at LF only: a message may hold other line separators (rendered as spaces).
+    return [(line, line[len(prefix) :]) for line in paragraphs[-1].split("\n") if line.startswith(prefix)]
 
 
 def _trailer_problem(account_id: str, separator: str, text: str, found: Sequence[FailedAccount]) -> str:
@@ -106,10 +123,69 @@ def _trailer_problem(account_id: str, separator: str, text: str, found: Sequence
         return "an empty message"
     if len(text) > _MESSAGE_LIMIT:
         return f"a message over {_MESSAGE_LIMIT} characters"
-    if any(failure.account_id == account_id for failure in found):
-        return "an account named twice"
     if len(found) >= MAX_FAILED_ACCOUNTS:
         return f"more than {MAX_FAILED_ACCOUNTS} accounts"
+    return ""
+
+
+@dataclass(frozen=True)
+class ScannedAccount:
+    """A plan open-pr summarises without committing it (nothing to delete): what its row of the
+    organisation summary and the heading's totals need, and nothing more. Its deletions and savings are
+    nil; its name comes from the settings, as every row's does."""
+
+    account_id: str
+    plan_id: str
+    keep_count: int
+    warning_count: int
+
+    @classmethod
+    def of(cls, plan: Plan) -> ScannedAccount:
+        return cls(plan.account_id, plan.plan_id, plan.summary.keep_count, len(plan.warnings))
+
+    @property
+    def trailer(self) -> str:
+        """`Scanned-account: ID plan=PLAN-ID kept=N warnings=N`."""
+        return (
+            f"{SCANNED_ACCOUNT_TRAILER}: {self.account_id} plan={self.plan_id} kept={self.keep_count}"
+            f" warnings={self.warning_count}"
+        )
+
+
+def scanned_accounts_in(message: str, log: Callable[[str], None] = lambda _: None) -> list[ScannedAccount]:
+    """The plans open-pr summarised without committing them, named by the `Scanned-account:` trailers
+    (the last paragraph) of a commit message it wrote.
+
+    Untrusted input, as `failed_accounts_in`'s: each trailer must be exactly what open-pr writes (a
+    12-digit account id, a plan id, counts of at most nine digits), each plan once (an account scanned
+    per region has one plan, and one row, per region), at most MAX_SCANNED_ACCOUNTS; anything else is
+    dropped with a line to `log`, never an error. Nothing of a trailer but digits and a plan id reaches
+    the page."""
+    found: list[ScannedAccount] = []
+    for line, value in _trailers(message, SCANNED_ACCOUNT_TRAILER):
+        match = _SCANNED.fullmatch(value.strip())
+        problem = _scanned_problem(match, found)
+        if match is None or problem:
+            log(f"ignored a {SCANNED_ACCOUNT_TRAILER} trailer ({problem}): {line[:80]!r}")
+            continue
+        found.append(
+            ScannedAccount(match["account"], match["plan"], int(match["kept"]), int(match["warnings"]))
+        )
+    return found
+
+
+def _scanned_problem(match: re.Match[str] | None, found: Sequence[ScannedAccount]) -> str:
+    """Why a `Scanned-account:` trailer is not one open-pr wrote; "" when it is."""
+    if match is None:
+        return "not ID plan=PLAN-ID kept=N warnings=N"
+    try:
+        validate_plan_id(match["plan"])
+    except BadInputError:
+        return "not a plan id"
+    if any(account.plan_id == match["plan"] for account in found):
+        return "a plan named twice"
+    if len(found) >= MAX_SCANNED_ACCOUNTS:
+        return f"more than {MAX_SCANNED_ACCOUNTS} plans"
     return ""
 
 
@@ -126,6 +202,9 @@ class PlanSet:
     plans: Sequence[PlanFiles]
     failed: Sequence[FailedAccount] = ()
     names: Mapping[str, str] = field(default_factory=dict)  # account id -> name, from the settings
+    # A rebuild's plans that open-pr summarised but did not commit (from its `Scanned-account:`
+    # trailers); open-pr itself has them in `plans`.
+    scanned: Sequence[ScannedAccount] = ()
 
     def __post_init__(self) -> None:
         if not self.plans:
@@ -138,7 +217,7 @@ class PlanSet:
     @property
     def single(self) -> Plan | None:
         """The plan, when this is one plan and no failure: today's pull request."""
-        return self.plans[0].plan if len(self.plans) == 1 and not self.failed else None
+        return self.plans[0].plan if len(self.plans) == 1 and not self.failed and not self.scanned else None
 
     @property
     def plan_ids(self) -> list[str]:
@@ -152,6 +231,13 @@ class PlanSet:
         return [files for files in self.plans if files.plan.delete]
 
     @property
+    def summarised_only(self) -> list[ScannedAccount]:
+        """The plans the summary shows but the pull request does not carry (nothing to delete)."""
+        committed = {files.plan.plan_id for files in self.to_commit}
+        uncommitted = [ScannedAccount.of(f.plan) for f in self.plans if f.plan.plan_id not in committed]
+        return uncommitted + list(self.scanned)
+
+    @property
     def delete_count(self) -> int:
         return sum(files.plan.summary.delete_count for files in self.plans)
 
@@ -161,7 +247,9 @@ class PlanSet:
 
     @property
     def keep_count(self) -> int:
-        return sum(files.plan.summary.keep_count for files in self.plans)
+        return sum(files.plan.summary.keep_count for files in self.plans) + sum(
+            account.keep_count for account in self.scanned
+        )
 
     def ranked(self) -> list[PlanFiles]:
         """Largest savings first (then account id), the order of the summary and the pages."""
@@ -188,26 +276,31 @@ class PlanSet:
         )
 
     def title(self) -> str:
+        # The first plan id in sorted order, not in the order open-pr was given its folders: a rebuild
+        # from the branch, which knows no such order, names the same plan.
+        ids = sorted([*self.plan_ids, *(account.plan_id for account in self.scanned)])
         return (
             f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')} in {self.accounts_phrase()}"
-            f" (~{_usd(self.savings)}/month), plans {self.plans[0].plan.plan_id} and"
-            f" {len(self.plans) - 1} more"
-            if len(self.plans) > 1
+            f" (~{_usd(self.savings)}/month), plans {ids[0]} and {len(ids) - 1} more"
+            if len(ids) > 1
             else f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')}"
             f" (~{_usd(self.savings)}/month), plan {self.plans[0].plan.plan_id}"
         )
 
     def commit_message(self) -> str:
-        """Ends with a `Failed-account:` trailer per failed account: rebuilds of the body read them back
-        (`failed_accounts_in`)."""
+        """Ends with a `Failed-account:` trailer per failed account and a `Scanned-account:` trailer per
+        plan summarised but not committed: rebuilds of the body read them back (`failed_accounts_in`,
+        `scanned_accounts_in`)."""
         committed = self.to_commit
         message = (
             f"Plan{'s' if len(committed) > 1 else ''} {', '.join(f.plan.plan_id for f in committed)}: delete"
             f" {_plural(self.delete_count, 'SnapStart version')} (~{_usd(self.savings)}/month)\n\n"
             "Written by snapstart-cleaner scan."
         )
-        if self.failed:
-            message += "\n\n" + "\n".join(failure.trailer for failure in self.failed)
+        trailers = [failure.trailer for failure in self.failed]
+        trailers += [account.trailer for account in self.summarised_only]
+        if trailers:
+            message += "\n\n" + "\n".join(trailers)
         return message
 
     def failures_markdown(self) -> str:
@@ -229,29 +322,50 @@ class PlanSet:
     def summary_markdown(self, link: Mapping[str, str]) -> str:
         """The organisation summary: one row per account, sorted by savings; `link` maps a plan id to
         the URL of its plan.md in the pull request."""
-        rows = [
-            "| account | id | to delete | $/month | kept | warnings | review page |",
-            "|---|---|---:|---:|---:|---:|---|",
-        ]
-        for files in self.ranked():
+        # (sort key, row): the plans of both kinds in one order, the one ranked() gives.
+        ranked: list[tuple[tuple[float, str, str], str]] = []
+        for files in self.plans:
             plan, s = files.plan, files.plan.summary
             page = (
                 f"[{markdown_code(files.md_path)}]({link[plan.plan_id]})"
                 if plan.plan_id in link
                 else "nothing to delete"
             )
-            rows.append(
-                f"| {markdown_text(self.name_of(plan.account_id))} | {markdown_code(plan.account_id)}"
-                f" | {s.delete_count} | {_usd(s.estimated_monthly_savings_usd)} | {s.keep_count}"
-                f" | {len(plan.warnings)} | {page} |"
+            row = self._row(plan.account_id, s.delete_count, s.estimated_monthly_savings_usd, s.keep_count)
+            ranked.append(
+                (
+                    (-s.estimated_monthly_savings_usd, plan.account_id, plan.plan_id),
+                    f"{row} | {len(plan.warnings)} | {page} |",
+                )
             )
+        for account in self.scanned:
+            row = self._row(account.account_id, 0, 0.0, account.keep_count)
+            ranked.append(
+                (
+                    (0.0, account.account_id, account.plan_id),  # no savings
+                    f"{row} | {account.warning_count} | nothing to delete |",
+                )
+            )
+        rows = [
+            "| account | id | to delete | $/month | kept | warnings | review page |",
+            "|---|---|---:|---:|---:|---:|---|",
+            *(row for _, row in sorted(ranked, key=lambda item: item[0])),
+        ]
         for failure in self.failed:
             rows.append(
                 f"| {markdown_text(self.name_of(failure.account_id))} | {markdown_code(failure.account_id)}"
                 " | — | — | — | not scanned | — |"
             )
-        heading = f"# SnapStart Cleaner: {_plural(len(self.plans) + len(self.failed), 'account')}"
+        count = len(self.plans) + len(self.scanned) + len(self.failed)
+        heading = f"# SnapStart Cleaner: {_plural(count, 'account')}"
         return "\n".join([heading, "", self.summary_line(), "", *rows, ""]) + "\n"
+
+    def _row(self, account_id: str, delete_count: int, savings: float, keep_count: int) -> str:
+        """A summary row's first five cells, the same for a plan and for a `Scanned-account:` trailer."""
+        return (
+            f"| {markdown_text(self.name_of(account_id))} | {markdown_code(account_id)}"
+            f" | {delete_count} | {_usd(savings)} | {keep_count}"
+        )
 
     def description(self, blob_url: str) -> tuple[str, str]:
         """The pull request's title and body. `blob_url` shows the branch's files

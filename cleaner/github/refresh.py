@@ -41,9 +41,9 @@ def refresh_description(
     progress: Callable[[str], None] = lambda _: None,
 ) -> RefreshOutcome:
     """Rebuild the title and body of plan pull request `number` from its plans at `head_sha` (default:
-    its head now). Nothing is written when they are already right, when the head is open-pr's own commit
-    (its description is open-pr's), or when the branch has moved on from `head_sha` (the run for that
-    push describes it; an older run must not overwrite a newer body).
+    its head now). Nothing is written when they are already right (as open-pr's are on its own commit:
+    the rebuild is open-pr's description, byte for byte), or when the branch has moved on from
+    `head_sha` (the run for that push describes it; an older run must not overwrite a newer body).
     BadInputError, with nothing written, for a pull request that is not an open plan pull request whose
     plans are removals-only subsets of the scan's."""
     if head_sha is not None and not _SHA.fullmatch(head_sha):
@@ -64,12 +64,6 @@ def refresh_description(
         on_branch = read_branch_plans(repo, pr, head, progress)
     except Refused as refusal:
         raise BadInputError(f"pull request #{number}: {refusal.reply}") from refusal
-    if on_branch.first_ours.sha == head:
-        # Nothing since open-pr's commit, whose description open-pr wrote from the same plans and more:
-        # the accounts with nothing to delete, which it summarises but does not commit.
-        return RefreshOutcome(
-            False, f"the head {head[:12]} is open-pr's commit: its description is open-pr's, left as it is"
-        )
     plans = on_branch.plan_set(settings)
     title, body = description(repo, pr, plans)
     counts = (

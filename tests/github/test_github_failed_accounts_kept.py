@@ -138,20 +138,3 @@ def test_garbage_trailers_are_ignored_with_a_log_line_and_the_rest_kept(
     assert f"> - sandbox (`{SANDBOX}`): exit 3: no role\n" in body
     assert "short id" not in body and "letters" not in body and "x" * 501 not in body
     assert body.startswith("# SnapStart Cleaner: 3 accounts\n")
-
-
-def test_open_prs_description_of_an_account_with_nothing_to_delete_is_not_rebuilt_away(
-    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
-) -> None:
-    # open-pr summarises an account with nothing to delete without committing its plan: a rebuild
-    # from the branch cannot show that row, so the description of open-pr's own commit stays open-pr's.
-    settings(tmp_path)
-    open_pr(run_cli, *org_run(tmp_path, "r1", prod=3, stage=0), FAILED)
-    row = f"| stage | `{STAGE}` | 0 | $0.00 | 1 | 0 | nothing to delete |"
-    body = fake_github.pulls[1].body
-    assert row in body
-
-    result = refresh(run_cli, fake_github)
-
-    assert result.code == ExitCode.OK, result.stderr + result.stdout
-    assert fake_github.pulls[1].body == body

@@ -76,16 +76,18 @@ def test_a_pushed_edit_is_described_with_the_dropped_version_under_dropped_in_re
     assert "delete 2 versions" in pull.title and "plan p1" in pull.title
 
 
-def test_the_description_of_open_prs_own_commit_is_left_to_open_pr(scene: Scene) -> None:
-    # plan-check also runs on the bot's own push: open-pr's description stays.
-    before = patches(scene)
-    scene.fake.pulls[scene.number].body = "edited by hand"
+def test_on_open_prs_own_commit_the_rebuild_is_open_prs_description_byte_for_byte(scene: Scene) -> None:
+    # plan-check also runs on the bot's own push: what it rebuilds is what open-pr wrote, so it writes
+    # nothing.
+    pull = scene.fake.pulls[scene.number]
+    title, body, before = pull.title, pull.body, patches(scene)
 
     code, output = refresh(scene)
 
     assert code == ExitCode.OK, output
-    assert "is open-pr's commit: its description is open-pr's" in output
-    assert patches(scene) == before and scene.fake.pulls[scene.number].body == "edited by hand"
+    assert "already match the plans" in output and "3 versions to delete, 0 dropped" in output
+    assert (pull.title, pull.body) == (title, body)
+    assert patches(scene) == before
 
 
 def test_after_keep_the_description_keep_wrote_is_already_right(scene: Scene) -> None:

@@ -63,7 +63,6 @@ def test_each_malformed_trailer_is_dropped_with_a_log_line() -> None:
         "Failed-account: 333333333333=": "an empty message",
         "Failed-account: 555555555555=" + "m" * 501: "a message over 500 characters",
         "Failed-account: 666666666666=first": "",
-        "Failed-account: 666666666666=second": "an account named twice",
     }
     logged: list[str] = []
 
@@ -74,6 +73,13 @@ def test_each_malformed_trailer_is_dropped_with_a_log_line() -> None:
     assert len(logged) == len(reasons)
     for line, reason in zip(logged, reasons, strict=True):
         assert line.startswith(f"ignored a Failed-account trailer ({reason}): "), line
+
+
+def test_an_account_that_failed_in_two_regions_is_read_back_twice() -> None:
+    # An account with split_regions has a scan job, and a failure, per region: open-pr lists each.
+    failed = [FailedAccount.parse("333333333333=exit 3: could not assume the scan role")] * 2
+
+    assert failed_accounts_in(plan_set(*failed).commit_message()) == failed
 
 
 def test_no_more_than_the_maximum_number_of_accounts_is_read() -> None:
