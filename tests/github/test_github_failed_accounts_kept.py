@@ -40,6 +40,19 @@ def refresh(run_cli: RunCli, fake: FakeGitHub) -> Run:
     return run_cli("refresh-pr", "--pr", "1", "--head-sha", fake.head_sha(1))
 
 
+def push_a_reviewers_drop(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, account: str) -> None:
+    """A reviewer drops the first version of `account`'s plan in a clone, re-renders it and pushes."""
+    path = f"plans/r1-{account}/plan.json"
+    document = json.loads(fake.file_at(BRANCH, path) or "")
+    document["delete"] = document["delete"][1:]
+    clone = tmp_path / "clone" / path
+    clone.parent.mkdir(parents=True)
+    clone.write_text(json.dumps(document, indent=2))
+    assert run_cli("render", str(clone)).code == ExitCode.OK
+    edited = {path: clone.read_text(), path.replace(".json", ".md"): (clone.parent / "plan.md").read_text()}
+    fake.commit_files(BRANCH, edited, user=fake.add_user("carol"))
+
+
 def test_a_keep_keeps_the_failed_accounts_warning(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
@@ -60,16 +73,7 @@ def test_refresh_after_a_persons_push_keeps_the_failed_accounts_warning(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
     opened_with_a_failed_account(run_cli, tmp_path, fake_github)
-    # A reviewer drops one version in a clone, re-renders, and pushes.
-    path = f"plans/r1-{PROD}/plan.json"
-    document = json.loads(fake_github.file_at(BRANCH, path) or "")
-    document["delete"] = document["delete"][1:]
-    clone = tmp_path / "clone" / path
-    clone.parent.mkdir(parents=True)
-    clone.write_text(json.dumps(document, indent=2))
-    assert run_cli("render", str(clone)).code == ExitCode.OK
-    edited = {path: clone.read_text(), path.replace(".json", ".md"): (clone.parent / "plan.md").read_text()}
-    fake_github.commit_files(BRANCH, dict(edited), user=fake_github.add_user("carol"))
+    push_a_reviewers_drop(run_cli, tmp_path, fake_github, PROD)
 
     result = refresh(run_cli, fake_github)
 

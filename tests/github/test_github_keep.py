@@ -96,12 +96,7 @@ def test_a_comment_that_is_not_exactly_a_keep_request_is_refused_as_bad_input(sc
 
 def test_keep_refuses_to_re_render_a_plan_someone_added_a_version_to(scene: Scene) -> None:
     # Version 5 moved from keep to delete by hand: a /keep must not dress that up as a reviewed plan.
-    document = scene.scanned_document()
-    kept, entries = document["keep"], document["delete"]
-    assert isinstance(kept, list) and isinstance(entries, list)
-    moved = next(e for e in kept if e["version"] == "5")
-    kept.remove(moved)
-    entries.append(dict(moved, reasons=["no_activity_and_stale"]))
+    document = scene.document_with_version_5_added()
     scene.fake.commit_files(BRANCH, {PLAN: json.dumps(document, indent=2)}, user=scene.fake.users["carol"])
     head = scene.fake.head_sha(scene.number)
     comment = scene.fake.comment(scene.number, "bob", "/keep api:1")

@@ -141,12 +141,7 @@ def test_a_plan_that_is_not_removals_only_is_refused_and_the_description_left_al
     pull = scene.fake.pulls[scene.number]
     title, body, patched = pull.title, pull.body, patches(scene)
     # Version 5 moved from keep to delete by hand: a description must not present that as reviewed.
-    document = scene.scanned_document()
-    kept, entries = document["keep"], document["delete"]
-    assert isinstance(kept, list) and isinstance(entries, list)
-    moved = next(e for e in kept if e["version"] == "5")
-    kept.remove(moved)
-    entries.append(dict(moved, reasons=["no_activity_and_stale"]))
+    document = scene.document_with_version_5_added()
     head = scene.fake.commit_files(
         BRANCH, {PLAN: json.dumps(document, indent=2)}, user=scene.fake.users["carol"]
     )

@@ -7,14 +7,13 @@ is validated, and nothing of it but digits and a plan id reaches the page."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from fakes.cli import Run
 from fakes.github_server import BODY_LIMIT, FakeGitHub
 from fakes.plans import make_plan, write_plan
-from test_github_failed_accounts_kept import forge_first_commit
+from test_github_failed_accounts_kept import forge_first_commit, push_a_reviewers_drop
 from test_github_open_pr_accounts import FAILED, PROD, STAGE, in_account, open_pr, org_run, settings
 
 from cleaner.exit_codes import ExitCode
@@ -69,6 +68,17 @@ def assert_three_rows_after_one_version_dropped(body: str) -> None:
     assert [row[: len(prod)] for row in rows(body)] == [prod, STAGE_ROW, SANDBOX_ROW]
 
 
+def assert_refresh_writes_nothing(
+    run_cli: RunCli, fake: FakeGitHub, title: str, body: str, patched: int
+) -> None:
+    """refresh-pr finds open-pr's title and description already right and sends no PATCH."""
+    result = refresh(run_cli, fake)
+    assert result.code == ExitCode.OK, result.stderr + result.stdout
+    assert "already match the plans" in result.stdout
+    assert (fake.pulls[1].title, fake.pulls[1].body) == (title, body)
+    assert patches(fake) == patched
+
+
 def test_a_keep_keeps_the_row_of_the_account_with_nothing_to_delete(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
@@ -88,16 +98,7 @@ def test_refresh_after_a_persons_push_keeps_the_row_of_the_account_with_nothing_
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
     opened_with_three_accounts(run_cli, tmp_path, fake_github)
-    # A reviewer drops one version in a clone, re-renders, and pushes.
-    path = f"plans/r1-{PROD}/plan.json"
-    document = json.loads(fake_github.file_at(BRANCH, path) or "")
-    document["delete"] = document["delete"][1:]
-    clone = tmp_path / "clone" / path
-    clone.parent.mkdir(parents=True)
-    clone.write_text(json.dumps(document, indent=2))
-    assert run_cli("render", str(clone)).code == ExitCode.OK
-    edited = {path: clone.read_text(), path.replace(".json", ".md"): (clone.parent / "plan.md").read_text()}
-    fake_github.commit_files(BRANCH, dict(edited), user=fake_github.add_user("carol"))
+    push_a_reviewers_drop(run_cli, tmp_path, fake_github, PROD)
     before = len(fake_github.requests)
 
     result = refresh(run_cli, fake_github)
@@ -118,12 +119,7 @@ def test_on_open_prs_own_commit_the_rebuild_is_open_prs_description_byte_for_byt
     body = opened_with_three_accounts(run_cli, tmp_path, fake_github)
     title, patched = fake_github.pulls[1].title, patches(fake_github)
 
-    result = refresh(run_cli, fake_github)
-
-    assert result.code == ExitCode.OK, result.stderr + result.stdout
-    assert "already match the plans" in result.stdout
-    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
-    assert patches(fake_github) == patched
+    assert_refresh_writes_nothing(run_cli, fake_github, title, body, patched)
 
 
 def test_an_account_scanned_per_region_keeps_a_row_per_region_byte_for_byte(
@@ -145,12 +141,7 @@ def test_an_account_scanned_per_region_keeps_a_row_per_region_byte_for_byte(
     assert [row.split(" | ")[2] for row in rows(body)] == ["3", "0", "0"]
     assert f"plans r1-{PROD} and 2 more" in title  # the first plan id in sorted order
 
-    result = refresh(run_cli, fake_github)
-
-    assert result.code == ExitCode.OK, result.stderr + result.stdout
-    assert "already match the plans" in result.stdout
-    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
-    assert patches(fake_github) == patched
+    assert_refresh_writes_nothing(run_cli, fake_github, title, body, patched)
 
 
 def test_an_account_that_failed_in_two_regions_is_warned_about_twice_byte_for_byte(
@@ -163,12 +154,7 @@ def test_an_account_that_failed_in_two_regions_is_warned_about_twice_byte_for_by
     title, body, patched = fake_github.pulls[1].title, fake_github.pulls[1].body, patches(fake_github)
     assert body.startswith("# SnapStart Cleaner: 4 accounts\n") and body.count(SANDBOX_ROW) == 2
 
-    result = refresh(run_cli, fake_github)
-
-    assert result.code == ExitCode.OK, result.stderr + result.stdout
-    assert "already match the plans" in result.stdout
-    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
-    assert patches(fake_github) == patched
+    assert_refresh_writes_nothing(run_cli, fake_github, title, body, patched)
 
 
 def test_review_pages_linked_for_want_of_room_are_rebuilt_byte_for_byte(
@@ -184,12 +170,7 @@ def test_review_pages_linked_for_want_of_room_are_rebuilt_byte_for_byte(
     title, body, patched = fake_github.pulls[1].title, fake_github.pulls[1].body, patches(fake_github)
     assert "These review pages do not fit in this body" in body and len(body) <= BODY_LIMIT
 
-    result = refresh(run_cli, fake_github)
-
-    assert result.code == ExitCode.OK, result.stderr + result.stdout
-    assert "already match the plans" in result.stdout
-    assert (fake_github.pulls[1].title, fake_github.pulls[1].body) == (title, body)
-    assert patches(fake_github) == patched
+    assert_refresh_writes_nothing(run_cli, fake_github, title, body, patched)
 
 
 def test_forged_trailers_cannot_put_markdown_or_html_on_the_page(

@@ -70,6 +70,17 @@ class Scene:
     def scanned_document(self) -> dict[str, object]:
         return dict(json.loads((self.scanned / "plan.json").read_text()))
 
+    def document_with_version_5_added(self) -> dict[str, object]:
+        """The scan's plan with version 5 moved from `keep` to `delete` by hand: schema-valid, and exactly
+        what the scan refused to propose."""
+        document = self.scanned_document()
+        kept, entries = document["keep"], document["delete"]
+        assert isinstance(kept, list) and isinstance(entries, list)
+        moved = next(e for e in kept if e["version"] == "5")
+        kept.remove(moved)
+        entries.append(dict(moved, reasons=["no_activity_and_stale"]))
+        return document
+
     def apply(self, merge_sha: str, pyproject: str = "") -> tuple[ExitCode, str]:
         """The apply job: a checkout of the merge commit, then `apply --require-approval`."""
         checkout = self.root / f"apply-{merge_sha[:8]}"
@@ -175,12 +186,7 @@ def test_a_hand_written_plan_that_adds_a_version_is_refused_even_when_someone_el
     scene: Scene,
 ) -> None:
     # Version 5 moved from `keep` to `delete`: schema-valid, and exactly what the scan refused to propose.
-    document = scene.scanned_document()
-    kept, entries = document["keep"], document["delete"]
-    assert isinstance(kept, list) and isinstance(entries, list)
-    moved = next(e for e in kept if e["version"] == "5")
-    kept.remove(moved)
-    entries.append(dict(moved, reasons=["no_activity_and_stale"]))
+    document = scene.document_with_version_5_added()
     scene.fake.commit_files(BRANCH, {PLAN: json.dumps(document, indent=2)}, user=scene.fake.users["carol"])
     scene.fake.review(scene.number, "bob")
 
