@@ -87,8 +87,9 @@ COMMANDS: dict[str, tuple[str, dict[int, str], tuple[str, ...]]] = {
         "after a person pushed an edit. Writes nothing when the description is already right.",
         {
             0: "done, or nothing to write (up to date, or the branch moved on from --head-sha)",
-            2: "not an open plan PR, or a plan on it is not a removals-only subset of the scan's\n"
-            "     (nothing written), or bad settings",
+            1: "a plan on the branch is not a removals-only subset of the scan's (nothing written),\n"
+            "     as keep refuses it",
+            2: "not an open plan PR (nothing written), a bad --pr or --head-sha, or bad settings",
             3: "a GitHub call failed",
         },
         _GITHUB,

@@ -1,6 +1,7 @@
 """`refresh-pr --pr N [--head-sha SHA]`: re-render the plan pull request's title and description from
-the plans on its branch (see `cleaner.github.refresh`). Exit 0 done (or nothing to do), 2 not an open
-plan pull request with removals-only plans (nothing written), 3 GitHub access error."""
+the plans on its branch (see `cleaner.github.refresh`). Exit 0 done (or nothing to do), 1 a plan on
+the branch is not removals-only (nothing written, as keep), 2 not an open plan pull request (nothing
+written), 3 GitHub access error."""
 
 from __future__ import annotations
 
@@ -17,4 +18,4 @@ def run_refresh(number: int, head_sha: str | None, settings: Settings, env: Envi
     repo = open_repository(env.environ)
     outcome = refresh_description(repo, settings, number, head_sha, env.progress)
     env.print(f"refresh-pr: PR #{number}: {outcome.message}")
-    return ExitCode.OK
+    return outcome.exit_code

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from cleaner.exit_codes import BadInputError
+from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import github_call
 from cleaner.github.description import Refused, description, is_plan_pull_request, read_branch_plans
 from cleaner.settings import Settings
@@ -31,6 +31,9 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 class RefreshOutcome:
     edited: bool  # whether the title or body was written
     message: str
+    # FAILURES when a plan on the branch is not what the scan proposed minus removals: the same refusal,
+    # and exit code, as keep's; the run itself worked.
+    exit_code: ExitCode = ExitCode.OK
 
 
 def refresh_description(
@@ -44,8 +47,9 @@ def refresh_description(
     its head now). Nothing is written when they are already right (as open-pr's are on its own commit:
     the rebuild is open-pr's description, byte for byte), or when the branch has moved on from
     `head_sha` (the run for that push describes it; an older run must not overwrite a newer body).
-    BadInputError, with nothing written, for a pull request that is not an open plan pull request whose
-    plans are removals-only subsets of the scan's."""
+    BadInputError, with nothing written, for a pull request that is not an open plan pull request; an
+    outcome with exit code FAILURES, nothing written, when a plan on it is not a removals-only subset of
+    the scan's (keep refuses the same plan with the same code)."""
     if head_sha is not None and not _SHA.fullmatch(head_sha):
         raise BadInputError(f"--head-sha {head_sha[:80]!r}: expected a commit's 40 hexadecimal digits")
     name = repo.full_name
@@ -63,7 +67,9 @@ def refresh_description(
     try:
         on_branch = read_branch_plans(repo, pr, head, progress)
     except Refused as refusal:
-        raise BadInputError(f"pull request #{number}: {refusal.reply}") from refusal
+        if refusal.exit_code is ExitCode.BAD_INPUT:
+            raise BadInputError(f"pull request #{number}: {refusal.reply}") from refusal
+        return RefreshOutcome(False, f"left as it is: {refusal.reply}", refusal.exit_code)
     plans = on_branch.plan_set(settings)
     title, body = description(repo, pr, plans)
     counts = (
