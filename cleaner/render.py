@@ -385,9 +385,11 @@ class Shortened:
 
     functions_shown: int
     functions: int
-    kept_shown: bool
+    kept_shown: bool  # every kept block
     table_rows: int
     link: str
+    # Only the block of versions kept for a reason to look at (the routine ones are linked).
+    notable_kept_shown: bool = False
 
 
 def _render(name: str, **context: object) -> str:
@@ -576,11 +578,14 @@ def render_plan_markdown_chunks(plan: Plan, original: Plan | None = None) -> Ite
     return _assemble_chunks(head, _function_blocks(plan), kept, tail, "")
 
 
-def render_plan_body(plan: Plan, full_link: str, limit: int, original: Plan | None = None) -> str | None:
+def render_plan_body(
+    plan: Plan, full_link: str, limit: int, original: Plan | None = None, *, fill_kept: bool = True
+) -> str | None:
     """The plan page as a pull request body of at most `limit` characters: the whole page when it fits,
     otherwise every always-present part and as many function blocks as fit, largest savings first (the
-    kept blocks too when they take at most a quarter of the room), with a note at the top and above the
-    rows linking `full_link`. None when even the always-present parts do not fit."""
+    kept blocks too when they take at most a quarter of the room, or, with `fill_kept`, when every
+    function block fits and they fit in what is left), with a note at the top and above the rows linking
+    `full_link`. None when even the always-present parts do not fit."""
     whole = render_plan_markdown(plan, original)
     if len(whole) <= limit:
         return whole
@@ -602,8 +607,23 @@ def render_plan_body(plan: Plan, full_link: str, limit: int, original: Plan | No
             break
         chosen.append(block)
         budget -= len(block)
+    if fill_kept and not kept and len(chosen) == functions:
+        # Every function's rows fit: the room left goes to the kept blocks, the versions kept for a
+        # reason to look at (aliases, mappings, checks that could not complete) first.
+        for block in parts.kept_blocks:
+            if len(block) > budget:
+                break
+            kept.append(block)
+            budget -= len(block)
+    # The notable block, when the plan has one, comes first: shown if any kept block is.
+    has_notable = any(not _routine(e) for e in plan.keep)
     shortened = Shortened(
-        len(chosen), functions, bool(kept) or not parts.kept_blocks, BODY_TABLE_ROWS, full_link
+        len(chosen),
+        functions,
+        len(kept) == len(parts.kept_blocks),
+        BODY_TABLE_ROWS,
+        full_link,
+        notable_kept_shown=has_notable and bool(kept),
     )
     head = _head(
         plan, _dropped(plan, original), shortened, BODY_TABLE_ROWS, f"plans/{plan.plan_id}/{PLAN_MD}"

@@ -407,7 +407,10 @@ class PlanSet:
             page = f"\n---\n\n{files.plan_md}"
             if len(page) > room:
                 # The page shortened to the room left (its function rows cut), when its head fits there.
-                shortened = render_plan_body(files.plan, link[files.plan.plan_id], room - 7, files.original)
+                # The room its rows leave goes to the next account's page, not to this one's kept rows.
+                shortened = render_plan_body(
+                    files.plan, link[files.plan.plan_id], room - 7, files.original, fill_kept=False
+                )
                 page = f"\n---\n\n{shortened}" if shortened is not None else ""
             if page and len(page) <= room:
                 text += page

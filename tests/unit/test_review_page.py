@@ -234,3 +234,27 @@ def test_a_plan_over_the_cap_it_was_scanned_with_says_apply_will_refuse_it() -> 
     assert "**this plan has 8: apply will refuse it; drop versions or raise the cap**" in (
         render_plan_markdown(plan)
     )
+
+
+def test_room_left_after_every_functions_rows_shows_the_versions_kept_for_a_reason_to_look_at() -> None:
+    # 1,400 deletions in 85 functions, 600 kept (60 behind an alias): every function's rows fit, all the
+    # kept rows do not; the alias rows are what a reviewer must see, the newest-N lines can be linked.
+    plan = large_plan(1_400, 85)
+    body = render_plan_body(plan, LINK, BODY_LIMIT)
+
+    assert body is not None and len(body) < BODY_LIMIT
+    assert len(re.findall(r"^<summary><code>service-", body, re.MULTILINE)) == 85
+    assert "<summary>60 versions kept for a reason to look at</summary>" in body
+    assert "kept for their age, their place among the newest" not in body
+    assert "the other kept versions are only in [" in body.split("## On merge")[0]
+    assert render(body, comment=True).problems == []
+
+
+def test_in_a_body_of_several_accounts_a_pages_spare_room_is_left_to_the_next_account() -> None:
+    plan = large_plan(1_400, 85)
+    alone = render_plan_body(plan, LINK, BODY_LIMIT)
+    in_a_set = render_plan_body(plan, LINK, BODY_LIMIT, fill_kept=False)
+
+    assert alone is not None and in_a_set is not None
+    assert "kept for a reason to look at" in alone and "kept for a reason to look at" not in in_a_set
+    assert len(in_a_set) < len(alone)
