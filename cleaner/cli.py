@@ -251,6 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
         " (GitHub's own: the apply role trusts the environment, and its branch rule protects it)",
     )
     iam.add_argument(
+        "--subject-prefix",
+        metavar="PREFIX",
+        help="where both roles' OIDC subjects start: the repository's sub_claim_prefix, as `gh api"
+        " repos/OWNER/NAME/actions/oidc/customization/sub --jq .sub_claim_prefix` prints it;"
+        " repo:OWNER/NAME (the default) or, with GitHub's immutable subjects, repo:OWNER@ID/NAME@ID",
+    )
+    iam.add_argument(
         "--stackset",
         action="store_true",
         help="for a service-managed StackSet: fixed role names, OIDC provider per account by parameter",

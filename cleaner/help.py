@@ -114,7 +114,7 @@ COMMANDS: dict[str, tuple[str, dict[int, str], tuple[str, ...]]] = {
     "iam-template": (
         "Print a CloudFormation template: GitHub's OIDC provider, a read-only scan role and an apply\n"
         "role that may delete versions only.",
-        {0: "printed", 2: "bad flag value (named)"},
+        {0: "printed", 2: "bad flag value (named), e.g. a --subject-prefix of another repository"},
         (),
     ),
     "demo": (

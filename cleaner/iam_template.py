@@ -6,7 +6,9 @@ default branch in the protected GitHub environment.
 How exactly a role can tell "the apply workflow on the default branch" from any other job depends on
 the repository's OIDC subject template (`--oidc-subject`): GitHub's default `sub` names the repository
 and the job's environment or branch, never the workflow file; a repository whose subject template is
-`repo, context, job_workflow_ref` gets tokens that name the workflow file and its ref too.
+`repo, context, job_workflow_ref` gets tokens that name the workflow file and its ref too. Either way
+`sub` starts with the repository (`--subject-prefix`): by name, or by name and ID where GitHub writes
+immutable subjects.
 
 Pure: builds a dict; `cleaner.commands.iam` validates the flags and prints it. The permissions are
 derived from the AWS operations each side of the tool makes (`SCAN_OPERATIONS`, `APPLY_OPERATIONS`),
@@ -117,6 +119,18 @@ _REPOSITORY = re.compile(rf"^{_OWNER}/(?!\.\.?$)[A-Za-z0-9._-]{{1,100}}$")
 _FUNCTION_PREFIX = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}(?<![/.])$")
+# --subject-prefix: the `repo:` segment GitHub starts every `sub` of the repository with, as
+# `gh api repos/OWNER/NAME/actions/oidc/customization/sub --jq .sub_claim_prefix` reports it (trust that
+# field, not `use_immutable_subject`, which public set-ups report can disagree with it). Name-only,
+# `repo:OWNER/NAME`, for older repositories; immutable, `repo:OWNER@OWNER_ID/NAME@REPO_ID`, for those
+# created, renamed or transferred from mid-2026 on and those that opted in (GitHub changelog 2026-04-23,
+# "Immutable subject claims for GitHub Actions OIDC tokens"), so that a repository deleted and re-created
+# under the same name (other IDs) matches no trust written for the old one.
+# IDs as GitHub writes them: decimal, no sign, no leading zero.
+_ID = r"@[1-9][0-9]{0,19}"
+_SUBJECT_PREFIX = re.compile(
+    rf"repo:(?P<owner>{_OWNER})(?:{_ID})?/(?P<name>[A-Za-z0-9._-]{{1,100}})(?:{_ID})?"
+)
 _PROVIDER_ARN = re.compile(rf"^arn:aws[a-z-]*:iam::\d{{12}}:oidc-provider/{re.escape(GITHUB_OIDC_HOST)}$")
 
 
@@ -138,6 +152,8 @@ class TemplateOptions:
     # account (so [[tool.cleaner.accounts]] can name them), the OIDC provider created or reused per
     # account through the CreateOidcProvider parameter.
     stackset: bool = False
+    # None: `repo:OWNER/NAME` from github_repo (GitHub's name-only subjects).
+    subject_prefix: str | None = None
 
     def validated(self) -> TemplateOptions:
         """Self, or BadInputError naming the flag: every value ends up inside an IAM condition or ARN,
@@ -171,7 +187,14 @@ class TemplateOptions:
             raise BadInputError(
                 f"--oidc-subject {self.oidc_subject!r}: expected one of {', '.join(SUBJECT_FORMATS)}"
             )
+        if self.subject_prefix is not None:
+            _check_subject_prefix(self.subject_prefix, self.github_repo)
         return self
+
+    @property
+    def repo_claim(self) -> str:
+        """The `repo:` segment that starts both roles' `sub`."""
+        return self.subject_prefix if self.subject_prefix is not None else f"repo:{self.github_repo}"
 
     @property
     def pins_workflow(self) -> bool:
@@ -190,12 +213,40 @@ class TemplateOptions:
         return self._subject(f"environment:{self.environment}", APPLY_WORKFLOW)
 
     def _subject(self, context: str, workflow: str) -> str:
-        subject = f"repo:{self.github_repo}:{context}"
+        # Assumed, not documented by GitHub: with immutable subjects only the `repo:` segment carries
+        # the IDs, and `job_workflow_ref` keeps the names (OWNER/NAME/.github/workflows/FILE@REF). If
+        # GitHub writes that part with IDs too, the condition matches no token: no job gets the role
+        # (AccessDenied), never a wider trust.
+        subject = f"{self.repo_claim}:{context}"
         if self.pins_workflow:
             # A workflow that is not reusable is its own job workflow, at the ref it runs for.
             ref = f"refs/heads/{self.default_branch}"
             subject += f":job_workflow_ref:{self.github_repo}/{workflow}@{ref}"
         return subject
+
+
+def _check_subject_prefix(prefix: str, github_repo: str) -> None:
+    """BadInputError unless `prefix` is `repo:OWNER/NAME`, each part with or without its `@ID`, for
+    `github_repo` itself: it goes verbatim into both trust conditions."""
+    flag = f"--subject-prefix {prefix!r}"
+    expected = "expected repo:OWNER/NAME or repo:OWNER@ID/NAME@ID, as sub_claim_prefix reports it"
+    if "*" in prefix or "?" in prefix:
+        raise BadInputError(f"{flag}: no wildcards ('*', '?'): the roles trust exactly one repository")
+    match = _SUBJECT_PREFIX.fullmatch(prefix)
+    if match is None:
+        head = _SUBJECT_PREFIX.match(prefix)
+        if head is not None and prefix[head.end() :].startswith(":"):
+            raise BadInputError(
+                f"{flag}: only the repository part (sub_claim_prefix); the template adds the branch,"
+                " environment and workflow"
+            )
+        raise BadInputError(f"{flag}: {expected}")
+    named = f"{match['owner']}/{match['name']}"
+    # GitHub's names are case-insensitive; the prefix keeps the case GitHub writes into `sub`.
+    if named.lower() != github_repo.lower():
+        raise BadInputError(
+            f"{flag}: names {named}, not --github-repo {github_repo}: the roles would trust that repository"
+        )
 
 
 def subject_customisation() -> dict[str, Any]:

@@ -189,6 +189,11 @@ def test_every_variant_of_the_template_passes_cfn_lint(tmp_path: Path) -> None:
         "default-subject.json": ["--oidc-subject", "default", "--function-prefix", "payments-"],
         "stackset.json": ["--stackset"],
         "stackset-default-subject.json": ["--stackset", "--oidc-subject", "default"],
+        "immutable-subject.json": ["--subject-prefix", "repo:acme@123456/infra@456789"],
+        "stackset-immutable-default-subject.json": [
+            *("--stackset", "--oidc-subject", "default"),
+            *("--subject-prefix", "repo:Acme@1/Infra@2"),
+        ],
         "given-provider.json": [
             "--oidc-provider-arn",
             f"arn:aws:iam::{DEMO_ACCOUNT_ID}:oidc-provider/{GITHUB_OIDC_HOST}",

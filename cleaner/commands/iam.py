@@ -20,6 +20,7 @@ def run_iam_template(args: argparse.Namespace, env: Environment) -> ExitCode:
         default_branch=args.default_branch,
         oidc_subject=args.oidc_subject,
         stackset=args.stackset,
+        subject_prefix=args.subject_prefix,
     ).validated()
     env.print(json.dumps(build_template(options), indent=2))
     return ExitCode.OK

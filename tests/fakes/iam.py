@@ -7,7 +7,8 @@ model fails its tests instead of being judged by guesswork.
 Sources: IAM User Guide, "Policy evaluation logic" and "IAM JSON policy elements" (wildcards in
 Resource, NotResource, condition operators); GitHub Docs, "OpenID Connect" ("Example subject claims",
 "Customizing the subject claims": with `repo, context, job_workflow_ref` the subject reads
-`repo:ORG/REPO:environment:NAME:job_workflow_ref:ORG/REPO/.github/workflows/FILE@REF`).
+`repo:ORG/REPO:environment:NAME:job_workflow_ref:ORG/REPO/.github/workflows/FILE@REF`); GitHub
+changelog 2026-04-23, "Immutable subject claims for GitHub Actions OIDC tokens" (`repo:ORG@ID/REPO@ID`).
 """
 
 from __future__ import annotations
@@ -138,6 +139,16 @@ class Job:
     ref: str  # the run's ref: "refs/heads/main", or "refs/pull/7/merge" for a pull request
     event: str = "push"
     environment: str | None = None
+    # (owner ID, repository ID) when the repository has GitHub's immutable subjects (changelog
+    # 2026-04-23): its `repo:` segment reads `repo:OWNER@OWNER_ID/NAME@REPO_ID`.
+    ids: tuple[int, int] | None = None
+
+    @property
+    def repo_claim(self) -> str:
+        if self.ids is None:
+            return f"repo:{self.repo}"
+        owner, name = self.repo.split("/")
+        return f"repo:{owner}@{self.ids[0]}/{name}@{self.ids[1]}"
 
     @property
     def context(self) -> str:
@@ -159,13 +170,15 @@ def oidc_sub(job: Job, customisation: Mapping[str, Any] | None) -> str:
     """The `sub` GitHub writes for `job`, under the repository's subject template (None or
     `use_default: true`: GitHub's default)."""
     if customisation is None or customisation.get("use_default", True):
-        return f"repo:{job.repo}:{job.context}"
+        return f"{job.repo_claim}:{job.context}"
     parts = []
     for key in customisation["include_claim_keys"]:
         if key == "context":
             parts.append(job.context)  # the default subject's tail, without a key of its own
         elif key == "repo":
-            parts.append(f"repo:{job.repo}")
+            # Assumed (GitHub documents no custom template with immutable subjects): the IDs ride on
+            # the `repo` segment only, and job_workflow_ref keeps the names.
+            parts.append(job.repo_claim)
         elif key == "job_workflow_ref":
             parts.append(f"job_workflow_ref:{job.job_workflow_ref}")
         else:
