@@ -68,14 +68,6 @@ def is_ours(commit: Commit, bot_login: str) -> bool:
     )
 
 
-def _usd(value: float) -> str:
-    return f"${value:,.2f}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 class PlanPublisher:
     """Opens, replaces, comments on or closes the plan PR of one repository."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from cleaner.exit_codes import BadInputError
 from cleaner.github.body import BODY_LIMIT, fit_body
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, validate_plan_id
-from cleaner.render import markdown_code, markdown_text, render_plan_body
+from cleaner.render import markdown_code, markdown_text, render_plan_body, usd
 
 # Room for GitHub counting some characters differently from Python, as in body.fit_body.
 _MARGIN = 1_024
@@ -189,10 +189,6 @@ def _scanned_problem(match: re.Match[str] | None, found: Sequence[ScannedAccount
     return ""
 
 
-def _usd(value: float) -> str:
-    return f"${value:,.2f}"
-
-
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -272,7 +268,7 @@ class PlanSet:
     def summary_line(self) -> str:
         return (
             f"**{_plural(self.delete_count, 'SnapStart version')} to delete** in {self.accounts_phrase()},"
-            f" estimated savings **{_usd(self.savings)} / month**; {self.keep_count} kept"
+            f" estimated savings **{usd(self.savings)} / month**; {self.keep_count} kept"
         )
 
     def title(self) -> str:
@@ -281,10 +277,10 @@ class PlanSet:
         ids = sorted([*self.plan_ids, *(account.plan_id for account in self.scanned)])
         return (
             f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')} in {self.accounts_phrase()}"
-            f" (~{_usd(self.savings)}/month), plans {ids[0]} and {len(ids) - 1} more"
+            f" (~{usd(self.savings)}/month), plans {ids[0]} and {len(ids) - 1} more"
             if len(ids) > 1
             else f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')}"
-            f" (~{_usd(self.savings)}/month), plan {self.plans[0].plan.plan_id}"
+            f" (~{usd(self.savings)}/month), plan {self.plans[0].plan.plan_id}"
         )
 
     def commit_message(self) -> str:
@@ -294,7 +290,7 @@ class PlanSet:
         committed = self.to_commit
         message = (
             f"Plan{'s' if len(committed) > 1 else ''} {', '.join(f.plan.plan_id for f in committed)}: delete"
-            f" {_plural(self.delete_count, 'SnapStart version')} (~{_usd(self.savings)}/month)\n\n"
+            f" {_plural(self.delete_count, 'SnapStart version')} (~{usd(self.savings)}/month)\n\n"
             "Written by snapstart-cleaner scan."
         )
         trailers = [failure.trailer for failure in self.failed]
@@ -364,7 +360,7 @@ class PlanSet:
         """A summary row's first five cells, the same for a plan and for a `Scanned-account:` trailer."""
         return (
             f"| {markdown_text(self.name_of(account_id))} | {markdown_code(account_id)}"
-            f" | {delete_count} | {_usd(savings)} | {keep_count}"
+            f" | {delete_count} | {usd(savings)} | {keep_count}"
         )
 
     def description(self, blob_url: str) -> tuple[str, str]:
@@ -468,7 +464,7 @@ def summary_line(plan: Plan) -> str:
     return (
         f"**{_plural(s.delete_count, 'SnapStart version')} to delete** in"
         f" {_plural(s.functions_with_deletions, 'function')}, estimated savings"
-        f" **{_usd(s.estimated_monthly_savings_usd)} / month**; {s.keep_count} kept"
+        f" **{usd(s.estimated_monthly_savings_usd)} / month**; {s.keep_count} kept"
     )
 
 
