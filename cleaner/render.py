@@ -183,8 +183,13 @@ def _environment() -> Environment:
 
 # The per-function table of a pull request body lists this many functions, the rest in one row.
 BODY_TABLE_ROWS = 100
-# Room kept for GitHub counting some characters differently from Python (as cleaner.github.body).
-_MARGIN = 1_024
+
+
+def body_margin(limit: int) -> int:
+    """The room a text for a body or comment of at most `limit` characters leaves unused, for GitHub
+    counting some characters differently from Python: 1,024 at the real limit, proportionally less for
+    smaller limits."""
+    return min(1_024, limit // 64)
 
 
 @dataclass(frozen=True)
@@ -594,7 +599,7 @@ def render_plan_body(
     widest = Shortened(functions, functions, False, BODY_TABLE_ROWS, full_link)
     parts = plan_page_parts(plan, original, shortened=widest, table_rows=BODY_TABLE_ROWS)
     note = _rows_note(widest)
-    budget = limit - min(_MARGIN, limit // 64) - len(parts.head) - len(parts.tail) - len(note)
+    budget = limit - body_margin(limit) - len(parts.head) - len(parts.tail) - len(note)
     budget -= len(_ROWS_HEADING) + len(_KEPT_HEADING) + 4
     if budget < 0:
         return None

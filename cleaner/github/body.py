@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from cleaner.render import body_margin
+
 BODY_LIMIT = 65_536
-# Room kept for the note and for GitHub counting some characters differently from Python.
-_MARGIN = 1_024  # at the real limit; proportionally less for smaller limits
 
 
 def fit_body(text: str, full_text_at: str, limit: int = BODY_LIMIT) -> str:
@@ -18,7 +18,7 @@ def fit_body(text: str, full_text_at: str, limit: int = BODY_LIMIT) -> str:
         f"\n\n---\n\n> [!NOTE]\n> This text is cut here: it has {len(text):,} characters and GitHub allows"
         f" {limit:,}. The full text is {full_text_at}.\n"
     )
-    budget = max(limit - len(note) - min(_MARGIN, limit // 64), 0)
+    budget = max(limit - len(note) - body_margin(limit), 0)
     cut = text[:budget]
     while True:
         cut = _without_empty_block(cut[: cut.rfind("\n") + 1])  # whole lines only: never half a table row

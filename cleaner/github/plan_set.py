@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from cleaner.exit_codes import BadInputError
 from cleaner.github.body import BODY_LIMIT, fit_body
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, validate_plan_id
-from cleaner.render import markdown_code, markdown_text, render_plan_body, usd
+from cleaner.render import body_margin, markdown_code, markdown_text, render_plan_body, usd
 
-# Room for GitHub counting some characters differently from Python, as in body.fit_body.
-_MARGIN = 1_024
 _MESSAGE_LIMIT = 500
 # The trailer open-pr writes into its commit for each account the run could not scan: the body is
 # rebuilt from the branch (keep, refresh-pr), and this is where the rebuild finds those accounts again.
@@ -393,7 +391,7 @@ class PlanSet:
         failures = self.failures_markdown()
         if failures:
             head += "\n" + failures
-        budget = limit - min(_MARGIN, limit // 64)
+        budget = limit - body_margin(limit)
         text = head
         left_out: list[PlanFiles] = []
         for files in self.ranked():
