@@ -29,7 +29,7 @@ from cleaner.exit_codes import BadInputError
 from cleaner.jsonlines import line_for, locate_lines
 from cleaner.prices import AWS_PRICE_SOURCE, PriceSource, ResolvedPrice
 from cleaner.reasons import Reason, sort_reasons
-from cleaner.settings import ApplyLimits, ScanSettings
+from cleaner.settings import ApplyLimits, CachePrice, ScanSettings
 
 SCHEMA_VERSION = 1
 PLAN_JSON = "plan.json"
@@ -98,7 +98,7 @@ class PlanEntry(_Strict):
 class RegionPrice(_Strict):
     """The cache price a plan used for one region, and where it came from (cleaner.prices)."""
 
-    cache_price_per_gb_second: float = Field(ge=0, allow_inf_nan=False)
+    cache_price_per_gb_second: CachePrice
     source: PriceSource
     # For a published rate: the table row's address and the day it was read.
     published_at: str | None = Field(default=None, pattern=f"^{AWS_PRICE_SOURCE.pattern}$")
@@ -127,7 +127,7 @@ class RegionPrice(_Strict):
 class Pricing(_Strict):
     # The default price: of every region in a plan written before `regions` (below) existed; in a newer
     # plan, of the regions priced from `default`.
-    cache_price_per_gb_second: float = Field(ge=0, allow_inf_nan=False)
+    cache_price_per_gb_second: CachePrice
     seconds_per_month: int = SECONDS_PER_MONTH
     billed_runtimes: list[RuntimePrefix] = Field(
         default_factory=lambda: [f"{p}*" for p in BILLED_RUNTIME_PREFIXES]

@@ -520,7 +520,7 @@ def _price_text(price: RegionPrice, per_month: float, regions: int) -> str:
 
 def price_rows(plan: Plan) -> list[PriceRow]:
     """Each region's cache price per GB-month and where it came from, regions with the same price and
-    source on one row, in the plan's order of regions. None for a plan from before per-region prices,
+    source on one row, in the plan's order of regions. Empty for a plan from before per-region prices,
     whose one price the page states as it always did."""
     grouped: dict[RegionPrice, list[str]] = {}
     for region in plan.regions:

@@ -61,9 +61,7 @@ class ScanSettings(_Strict):
     exclude: list[FunctionGlob] = Field(default_factory=list)
     protect_tag: TagKey = DEFAULT_PROTECT_TAG
     overrides: list[FunctionOverride] = Field(default_factory=list)
-    cache_price_per_gb_second: float = Field(
-        default=DEFAULT_CACHE_PRICE_PER_GB_SECOND, ge=0, allow_inf_nan=False
-    )
+    cache_price_per_gb_second: CachePrice = DEFAULT_CACHE_PRICE_PER_GB_SECOND
     # [tool.cleaner.cache_prices]: a region's own price, before the published table and the default
     # above (cleaner.prices.resolve_cache_price). Plans written before it existed load as {}.
     cache_prices: dict[Region, CachePrice] = Field(default_factory=dict)
