@@ -191,6 +191,11 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _rank(savings: float, account_id: str, plan_id: str) -> tuple[float, str, str]:
+    """Largest savings first, then account id, then plan id: the order of the summary and the pages."""
+    return (-savings, account_id, plan_id)
+
+
 @dataclass(frozen=True)
 class PlanSet:
     plans: Sequence[PlanFiles]
@@ -249,7 +254,9 @@ class PlanSet:
         """Largest savings first (then account id), the order of the summary and the pages."""
         return sorted(
             self.plans,
-            key=lambda f: (-f.plan.summary.estimated_monthly_savings_usd, f.plan.account_id, f.plan.plan_id),
+            key=lambda f: _rank(
+                f.plan.summary.estimated_monthly_savings_usd, f.plan.account_id, f.plan.plan_id
+            ),
         )
 
     def name_of(self, account_id: str) -> str:
@@ -328,7 +335,7 @@ class PlanSet:
             row = self._row(plan.account_id, s.delete_count, s.estimated_monthly_savings_usd, s.keep_count)
             ranked.append(
                 (
-                    (-s.estimated_monthly_savings_usd, plan.account_id, plan.plan_id),
+                    _rank(s.estimated_monthly_savings_usd, plan.account_id, plan.plan_id),
                     f"{row} | {len(plan.warnings)} | {page} |",
                 )
             )
@@ -336,7 +343,7 @@ class PlanSet:
             row = self._row(account.account_id, 0, 0.0, account.keep_count)
             ranked.append(
                 (
-                    (0.0, account.account_id, account.plan_id),  # no savings
+                    _rank(0.0, account.account_id, account.plan_id),  # no savings
                     f"{row} | {account.warning_count} | nothing to delete |",
                 )
             )
