@@ -8,6 +8,15 @@ requests to the author, the 403 "GitHub Actions is not permitted to create or ap
 Every `url` in a response names the fake's own host:port, because PyGithub follows them. Helpers
 simulate what people do: push a commit to a branch, open a PR, review, merge, and what a workflow
 run does: upload an artifact.
+
+Identity is GitHub's: the bot is a GitHub App (`BOT`, `snapstart-cleaner[bot]`, type Bot) whose
+installation token (`BOT_TOKEN`) is not a user (`GET /user` answers 403). A commit made through the Git
+Data API by an App with no custom author, committer or signature comes back signed by GitHub
+(`verification.verified`, reason `valid`), as do GitHub's merges and web edits; a commit pushed with git
+(`commit_files`), or made through the API with a personal token or a custom identity, is unsigned,
+whatever e-mail it carries. Comments keep `created_at` and `updated_at` (an edit moves the latter) and
+answer with the commenter's `author_association`; `compare/{base}...{head}` says whether a commit is on
+a branch.
 """
 
 from __future__ import annotations
@@ -30,7 +39,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 NOT_PERMITTED = "GitHub Actions is not permitted to create or approve pull requests."
 BODY_LIMIT = 65_536
 CONTENTS_API_LIMIT = 1024 * 1024
-BOT_TOKEN = "bot-token"
+BOT_TOKEN = "bot-token"  # the App's installation token, as create-github-app-token mints it
+ACTIONS_TOKEN = "actions-token"  # a workflow's own GITHUB_TOKEN
 _DOCS = "https://docs.github.com/rest"
 
 Json = dict[str, Any]
@@ -47,7 +57,10 @@ class User:
         return f"{self.login}@users.noreply.github.com"
 
 
-BOT = User("github-actions[bot]", "Bot")
+# The GitHub App that opens the plan pull request and commits /keep edits.
+BOT = User("snapstart-cleaner[bot]", "Bot")
+# Every workflow's own token: an App too, never the plan's bot.
+ACTIONS_BOT = User("github-actions[bot]", "Bot")
 # GitHub's own committer of merges and web edits (`GitHub <noreply@github.com>`).
 WEB_FLOW = User("web-flow")
 WEB_FLOW_EMAIL = "noreply@github.com"
@@ -64,6 +77,10 @@ class Commit:
     committer: dict[str, str]
     user: User | None  # the GitHub account the author's e-mail maps to
     committer_user: User | None = None  # the account the committer's e-mail maps to
+    # GitHub's signature check: "valid" only for what GitHub signed itself (an App's API commit with no
+    # custom identity, a merge, a web edit); a pushed commit is "unsigned".
+    verified: bool = False
+    reason: str = "unsigned"
 
 
 @dataclass
@@ -82,6 +99,7 @@ class Comment:
     user: User
     body: str
     created_at: datetime
+    updated_at: datetime | None = None  # moved by every edit; None: never edited
 
 
 @dataclass
@@ -157,8 +175,8 @@ class FakeGitHub:
         self.pulls: dict[int, Pull] = {}
         self.labels: set[str] = set()
         self.teams: set[str] = set()
-        self.users: dict[str, User] = {BOT.login: BOT}
-        self.tokens: dict[str, User] = {BOT_TOKEN: BOT}
+        self.users: dict[str, User] = {BOT.login: BOT, ACTIONS_BOT.login: ACTIONS_BOT}
+        self.tokens: dict[str, User] = {BOT_TOKEN: BOT, ACTIONS_TOKEN: ACTIONS_BOT}
         self.forbid_pull_creation = False
         self.runs: dict[int, WorkflowRun] = {}
         self.artifacts: dict[int, Artifact] = {}
@@ -213,12 +231,22 @@ class FakeGitHub:
         message: str = "Edit files",
         name: str | None = None,
         email: str | None = None,
+        *,
+        web_edit: bool = False,
+        force_from: str | None = None,
     ) -> str:
         """A commit on top of `branch` (created from the default branch if missing) that sets (or, for
-        None, removes) files, as if `user` pushed it; returns its sha."""
+        None, removes) files, as if `user` pushed it with git (unsigned, whatever e-mail it carries);
+        `web_edit`: as if `user` edited the files in GitHub's web editor (committer web-flow, signed by
+        GitHub); `force_from`: on top of that commit instead, the branch force-pushed to it. Returns its
+        sha."""
         with self.lock:
             user = user or self.users.get("alice") or self.add_user("alice")
-            parent = self.refs.get(f"heads/{branch}") or self.refs.get(f"heads/{self.default_branch}")
+            parent = (
+                force_from
+                or self.refs.get(f"heads/{branch}")
+                or self.refs.get(f"heads/{self.default_branch}")
+            )
             tree = dict(self.trees[self.commits[parent].tree]) if parent else {}
             for path, text in files.items():
                 if text is None:
@@ -227,7 +255,18 @@ class FakeGitHub:
                     tree[path] = self._store_blob(text.encode())
             identity = {"name": name or user.login, "email": email or user.noreply_email, "date": ""}
             sha = self._store_commit(self._store_tree(tree), [parent] if parent else [], message, identity)
+            if web_edit:
+                self._set_committer(sha, {"name": "GitHub", "email": WEB_FLOW_EMAIL})
+                self._sign(sha)
             self.refs[f"heads/{branch}"] = sha
+            return sha
+
+    def commit_as_app(self, branch: str, files: dict[str, str | None], message: str = "Edit files") -> str:
+        """What the App does through the Git Data API with no custom identity: a commit GitHub signs,
+        on top of `branch`, the branch moved to it; returns its sha."""
+        with self.lock:
+            sha = self.commit_files(branch, files, user=BOT, message=message)
+            self._sign(sha)
             return sha
 
     def open_pull(self, head: str, base: str, login: str = "alice", title: str = "Change") -> int:
@@ -265,6 +304,18 @@ class FakeGitHub:
             self.pulls[number].comments.append(comment)
             return comment
 
+    def edit_comment(self, comment: Comment, body: str) -> None:
+        """Someone with write access edits the comment: GitHub keeps its author and moves `updated_at`."""
+        with self.lock:
+            comment.body, comment.updated_at = body, self._now()
+
+    def edit_description(self, number: int, title: str | None = None, body: str | None = None) -> None:
+        """A person edits the PR's title or description in the browser."""
+        with self.lock:
+            pull = self.pulls[number]
+            pull.title = pull.title if title is None else title
+            pull.body = pull.body if body is None else body
+
     def merge(self, number: int, method: str = "merge") -> str:
         """Merge the PR the way the button does (`merge` commit or `squash`); returns the new base head."""
         with self.lock:
@@ -288,6 +339,7 @@ class FakeGitHub:
             message = f"Merge pull request #{number} from {self.owner}/{pull.head}"
             sha = self._store_commit(self._store_tree(tree), parents, message, identity)
             self._set_committer(sha, {"name": "GitHub", "email": WEB_FLOW_EMAIL})
+            self._sign(sha)
             pull.frozen_head, pull.frozen_base = head, base_head
             self.refs[f"heads/{pull.base}"] = sha
             pull.state, pull.merge_commit_sha = "closed", sha
@@ -341,6 +393,7 @@ class FakeGitHub:
         path: str = SCAN_WORKFLOW,
         event: str = "schedule",
         head_branch: str | None = None,
+        head_sha: str | None = None,
         head_repository: str | None = None,
         expired: bool = False,
     ) -> Artifact:
@@ -353,7 +406,7 @@ class FakeGitHub:
                 path=path,
                 event=event,
                 head_branch=branch,
-                head_sha=self.refs.get(f"heads/{branch}", "0" * 40),
+                head_sha=head_sha or self.refs.get(f"heads/{branch}", "0" * 40),
                 head_repository=head_repository or self.full_name,
             )
             self.runs[run.id] = run
@@ -376,6 +429,10 @@ class FakeGitHub:
                 caller = self.tokens.get(authorization.split(" ")[-1])
                 if caller is None:
                     raise ApiError(401, "Bad credentials")
+                if method == "GET" and path == "/user":
+                    if caller.type == "Bot":
+                        raise ApiError(403, "Resource not accessible by integration")
+                    return 200, self.user_json(caller)
                 prefix = f"/repos/{self.owner}/{self.name}"
                 if path != prefix and not path.startswith(prefix + "/"):
                     raise ApiError(404, "Not Found")
@@ -427,6 +484,10 @@ class FakeGitHub:
             return WEB_FLOW
         return next((u for u in self.users.values() if u.noreply_email == email), None)
 
+    def _sign(self, sha: str) -> None:
+        commit = self.commits[sha]
+        commit.verified, commit.reason = True, "valid"
+
     def _set_committer(self, sha: str, committer: dict[str, str]) -> None:
         commit = self.commits[sha]
         commit.committer = {"date": commit.author["date"], **committer}
@@ -451,9 +512,17 @@ class FakeGitHub:
                 stack.extend(self.commits[current].parents)
         return seen
 
+    def _commits_between_all(self, head: str) -> list[str]:
+        """Every commit reachable from head, oldest first (parents before children)."""
+        return self._commits_between_roots(head, set())
+
     def _commits_between(self, base: str, head: str) -> list[str]:
         """Commits reachable from head but not from base, oldest first (parents before children)."""
-        excluded, ordered, seen = self._ancestors(base), [], set()
+        return self._commits_between_roots(head, self._ancestors(base))
+
+    def _commits_between_roots(self, head: str, excluded: set[str]) -> list[str]:
+        ordered: list[str] = []
+        seen: set[str] = set()
 
         def visit(sha: str) -> None:
             if sha in excluded or sha in seen:
@@ -541,6 +610,13 @@ class FakeGitHub:
             "message": commit.message,
             "author": commit.author,
             "committer": commit.committer,
+            "verification": {
+                "verified": commit.verified,
+                "reason": commit.reason,
+                "signature": "-----BEGIN PGP SIGNATURE-----" if commit.verified else None,
+                "payload": "tree ..." if commit.verified else None,
+                "verified_at": _iso(self.clock) if commit.verified else None,
+            },
             "tree": {"sha": commit.tree, "url": f"{self.api}/git/trees/{commit.tree}"},
             "parents": [{"sha": p, "url": f"{self.api}/git/commits/{p}"} for p in commit.parents],
         }
@@ -644,7 +720,8 @@ class FakeGitHub:
             "body": comment.body,
             "user": self.user_json(comment.user),
             "created_at": _iso(comment.created_at),
-            "updated_at": _iso(comment.created_at),
+            "updated_at": _iso(comment.updated_at or comment.created_at),
+            "author_association": _association(comment.user),
             "url": f"{self.api}/issues/comments/{comment.id}",
             "html_url": f"{self.url}/{self.full_name}/pull/{pull.number}#issuecomment-{comment.id}",
             "issue_url": f"{self.api}/issues/{pull.number}",
@@ -664,6 +741,13 @@ def _pull(fake: FakeGitHub, request: _Request) -> Pull:
     if pull is None:
         raise ApiError(404, "Not Found")
     return pull
+
+
+def _association(user: User) -> str:
+    """GitHub's author_association, as far as the fake knows people: by their role on the repository."""
+    if user.type == "Bot":
+        return "NONE"
+    return {"admin": "OWNER", "write": "COLLABORATOR", "read": "CONTRIBUTOR"}.get(user.permission, "NONE")
 
 
 def _check_body(text: object) -> None:
@@ -758,6 +842,9 @@ def create_commit(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     sha = fake._store_commit(str(tree), parents, str(request.body.get("message", "")), dict(author))
     if request.body.get("committer"):
         fake._set_committer(sha, dict(request.body["committer"]))
+    custom = any(request.body.get(key) for key in ("author", "committer", "signature"))
+    if request.caller.type == "Bot" and not custom:  # "Signature verification for bots"
+        fake._sign(sha)
     return 201, fake.git_commit_json(fake.commits[sha])
 
 
@@ -774,6 +861,43 @@ def get_commit(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     except ApiError as error:
         raise ApiError(422, f"No commit found for SHA: {request.params['sha']}") from error
     return 200, {**fake.commit_json(fake.commits[sha]), "files": []}
+
+
+def list_commits(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
+    """Commits reachable from `sha` (default branch by default), newest first; with `path`, only those
+    that changed it against their first parent."""
+    start = fake._resolve(request.query.get("sha", fake.default_branch))
+    path = request.query.get("path")
+    found = []
+    for sha in reversed(fake._commits_between_all(start)):
+        commit = fake.commits[sha]
+        if path is not None:
+            before = fake._tree_of(commit.parents[0]).get(path) if commit.parents else None
+            if fake._tree_of(sha).get(path) == before:
+                continue
+        found.append(fake.commit_json(commit))
+    return 200, found
+
+
+def compare(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
+    """`status` of head against base: identical, ahead (head has commits base lacks), behind, diverged."""
+    try:
+        base, head = fake._resolve(request.params["base"]), fake._resolve(request.params["head"])
+    except ApiError as error:
+        raise ApiError(404, "Not Found") from error
+    base_ancestors, head_ancestors = fake._ancestors(base), fake._ancestors(head)
+    ahead, behind = len(head_ancestors - base_ancestors), len(base_ancestors - head_ancestors)
+    status = "identical" if base == head else "behind" if not ahead else "ahead" if not behind else "diverged"
+    return 200, {
+        "url": f"{fake.api}/compare/{base}...{head}",
+        "html_url": f"{fake.url}/{fake.full_name}/compare/{base}...{head}",
+        "status": status,
+        "ahead_by": ahead,
+        "behind_by": behind,
+        "total_commits": ahead,
+        "commits": [],
+        "files": [],
+    }
 
 
 def commit_pulls(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
@@ -990,7 +1114,9 @@ _ROUTES: list[tuple[str, str, _Handler]] = [
     ("POST", r"/git/trees", create_tree),
     ("POST", r"/git/commits", create_commit),
     ("GET", r"/git/commits/(?P<sha>[0-9a-f]+)", get_git_commit),
+    ("GET", r"/commits", list_commits),
     ("GET", r"/commits/(?P<sha>[^/]+)", get_commit),
+    ("GET", r"/compare/(?P<base>[^/]+?)\.\.\.(?P<head>[^/]+)", compare),
     ("GET", r"/commits/(?P<sha>[0-9a-f]+)/pulls", commit_pulls),
     ("GET", r"/contents/(?P<path>.+)", get_contents),
     ("GET", r"/pulls", list_pulls),

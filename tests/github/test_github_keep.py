@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from fakes import github_server
 from fakes.github_server import BOT
-from test_github_two_person_rule import BRANCH, PLAN, PLAN_MD, Scene, scene
+from plan_scene import BRANCH, PLAN, PLAN_MD, Scene
 
 from cleaner.exit_codes import ExitCode
-
-__all__ = ["scene"]  # the fixture, shared with the two-person rule's tests
 
 
 def delete_versions(text: str | None) -> list[str]:
@@ -143,9 +141,18 @@ def test_a_push_while_keep_works_leaves_the_branch_as_pushed_and_asks_for_a_retr
     assert delete_versions(fake.file_at(BRANCH, PLAN)) == ["1", "2", "3"]
 
 
-def test_a_token_of_another_account_than_the_prs_author_records_nothing(scene: Scene) -> None:
+@pytest.mark.parametrize(
+    ("login", "kind", "says"),
+    [
+        ("other-bot", "User", "makes commits GitHub does not sign"),  # a personal token
+        ("other-app[bot]", "Bot", "not the account that opened the plan pull request"),
+    ],
+)
+def test_a_token_other_than_the_apps_that_opened_the_pr_records_nothing(
+    scene: Scene, login: str, kind: str, says: str
+) -> None:
     # Its commit would carry the trailer in a commit the two-person rule does not trust.
-    scene.fake.add_user("other-bot")
+    scene.fake.add_user(login, type=kind)
     head = scene.fake.head_sha(scene.number)
     comment = scene.fake.comment(scene.number, "carol", "/keep api:2")
 
@@ -156,11 +163,11 @@ def test_a_token_of_another_account_than_the_prs_author_records_nothing(scene: S
         str(scene.number),
         "--comment-id",
         str(comment.id),
-        GITHUB_TOKEN="other-bot-token",
+        GITHUB_TOKEN=f"{login}-token",
     )
 
     assert code == ExitCode.FAILURES, output
-    assert_nothing_changed(scene, head, "not the account that opened the plan pull request")
+    assert_nothing_changed(scene, head, says)
 
 
 def test_a_plan_too_large_for_the_contents_api_is_read_through_the_blob_api(

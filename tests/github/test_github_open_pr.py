@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fakes.cli import Run
-from fakes.github_server import BODY_LIMIT, FakeGitHub
+from fakes.github_server import BODY_LIMIT, BOT, FakeGitHub
 from fakes.plans import make_plan, write_plan
 
 from cleaner.exit_codes import ExitCode
@@ -54,9 +54,9 @@ def test_first_plan_opens_a_labelled_pr_with_one_bot_commit_on_the_default_branc
     assert (pull.requested_reviewers, pull.requested_teams) == (["bob"], ["platform"])
     [commit] = fake_github.pull_commits(1)
     assert commit.parents == [main_head]
-    # No identity written by hand: GitHub attributes the commit to the token's own account.
-    assert commit.user is not None and commit.user.login == "github-actions[bot]"
-    assert commit.committer_user is not None and commit.committer_user.login == "github-actions[bot]"
+    # No identity written by hand: GitHub attributes the commit to the App and signs it.
+    assert commit.user == BOT and commit.committer_user == BOT
+    assert (commit.verified, commit.reason) == (True, "valid")
     assert plan_files(fake_github, BRANCH, "p1") == (
         (plan_dir / "plan.json").read_text(),
         (plan_dir / "plan.md").read_text(),
@@ -113,11 +113,12 @@ def test_a_human_commit_counts_even_when_it_reuses_the_bot_name(
     assert open_pr(run_cli, tmp_path, make_plan("p2"))["action"] == "commented"
 
 
-def test_a_commit_written_as_the_bots_email_by_someone_else_is_not_ours(
+def test_a_commit_pushed_with_the_bots_email_is_not_ours(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
     open_pr(run_cli, tmp_path, make_plan("p1"))
-    # The old fixed identity: an e-mail that belongs to no account, so GitHub attributes it to nobody.
+    # The App's own no-reply e-mail typed into a pushed commit: GitHub attributes the commit to the App,
+    # but did not sign it, so it is a person's.
     fake_github.commit_files(
         BRANCH,
         {"plans/p1/plan.md": "x\n"},

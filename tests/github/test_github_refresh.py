@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plan_scene import BRANCH, PLAN, PLAN_MD, Scene
 from test_github_keep import delete_versions
-from test_github_two_person_rule import BRANCH, PLAN, PLAN_MD, Scene, scene
 
 from cleaner.exit_codes import ExitCode
-
-__all__ = ["scene"]
 
 
 def refresh(scene: Scene, head_sha: str | None = None, pr: int | None = None) -> tuple[ExitCode, str]:
