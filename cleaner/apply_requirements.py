@@ -9,11 +9,17 @@ and apply proceeds only when all pass:
 1. `merged_pull_request`: the pushed commit is the merge commit of a PR into the default branch;
 2. `only_plan_files`: the PR changed nothing but `plans/<plan-id>/plan.json` and `plan.md`, one level
    deep (code, workflows and settings never ride on a plan approval), and it changed this plan;
-3. `provenance`: the merged plan is a removals-only subset of the plan a scan workflow run on the
-   default branch uploaded as artifact `plan-<plan-id>`;
-4. `attributable_commits` and `approvals`: every commit of the PR belongs to a GitHub account, and
-   enough people approved the plan as merged who are not bots, not the PR's author and not the author
-   or committer of any of its commits, and have write access.
+3. `applied_once`: the merge adds the plan folder: a plan already on the default branch before the
+   merge was applied then, and is never applied again;
+4. `provenance`: the merged plan is a removals-only subset of the plan a scan workflow run on the
+   default branch (by name and by commit) uploaded as artifact `plan-<plan-id>`;
+5. `attributable_commits`, `verified_bot_commits` and `approvals`: every commit of the PR belongs to a
+   GitHub account; a commit is the bot's only when GitHub signed it (anyone can type a bot's e-mail into
+   a commit), so any other commit attributed to a bot makes the PR unapprovable; and enough people
+   approved the plan as merged who are not bots, not the PR's author and not the author or committer
+   of any of its commits (nor named by a verified bot commit's `Requested-by:`), and have write access;
+6. `page_is_the_plan`: the PR's title and description are what the merged plans render to, so the
+   page the reviewers read is the plan that runs.
 
 Freshness and the deletion cap (`plan_max_age_days`, `max_deletions_per_apply`) are checked by the
 apply command itself, from the repository's settings.
@@ -37,6 +43,8 @@ SCAN_WORKFLOW_PATH = ".github/workflows/scan.yml"
 SCAN_EVENTS = frozenset({"schedule", "workflow_dispatch"})
 # GitHub's own committer of merges and web edits: not a person, never a reason to refuse.
 WEB_FLOW = "web-flow"
+# Every workflow's own token: an App whose commits any workflow on any branch can make, never the bot.
+ACTIONS_BOT = "github-actions[bot]"
 # GitHub lists at most 250 commits and 3,000 files of a pull request.
 MAX_LISTED_COMMITS = 250
 MAX_LISTED_FILES = 3000
@@ -81,6 +89,12 @@ class PullCommit:
     author_email: str = ""
     committer_email: str = ""
     message: str = ""
+    # GitHub signed it itself (`verification.verified`, reason `valid`): for an App's commit, only when
+    # the App made it through the API with no custom identity. A pushed commit is unsigned.
+    verified: bool = False
+    # The resolved accounts are bots (type Bot): an App, whatever their login says.
+    author_is_bot: bool = False
+    committer_is_bot: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class PullRequestFacts:
     commits_count: int  # the listing stops at 250
     reviews: tuple[Review, ...]
     reviewers: dict[str, ReviewerFacts] = field(default_factory=dict)
+    author_is_bot: bool = False  # the PR was opened by an App (the plan's bot, for a scan's PR)
 
 
 @dataclass(frozen=True)
@@ -125,6 +140,10 @@ class ArtifactFacts:
     run_event: str
     run_head_branch: str
     run_head_repository: str  # OWNER/NAME of the code the run ran: a fork's name for a fork's PR
+    run_head_sha: str = ""
+    # The run's commit is on the default branch (compare API: identical or behind); a tag or branch
+    # named like the default branch reports the same head_branch with a commit of its own.
+    run_commit_on_default_branch: bool = False
 
 
 # --- 2. only plan files ----------------------------------------------------------------------------------
@@ -176,6 +195,11 @@ def _disqualification(artifact: ArtifactFacts, default_branch: str, repository: 
         return f"uploaded by a scan run on branch {artifact.run_head_branch!r}, not {default_branch!r}"
     if artifact.run_event not in SCAN_EVENTS:
         return f"uploaded by a scan run triggered by {artifact.run_event}, not schedule or workflow_dispatch"
+    if not artifact.run_commit_on_default_branch:
+        return (
+            f"uploaded by a scan run of commit {artifact.run_head_sha[:12] or '(unknown)'}, which is not on"
+            f" `{default_branch}`"
+        )
     return None
 
 
@@ -242,7 +266,60 @@ def removals_only_of_scanned(merged: Plan, scanned: Plan, artifact: ArtifactFact
 REQUESTED_BY = re.compile(r"Requested-by: (?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?)")
 
 
-# --- 4. who took part, who approved ------------------------------------------------------------------------
+# --- 3. applied once -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanHistory:
+    """The plan file on the default branch just before the merge (the merge commit's first parent)."""
+
+    parent_sha: str
+    existed: bool
+    last_change: str | None = None  # the commit that last changed it there, when GitHub says
+
+
+def applied_once(plan_path: str, history: PlanHistory) -> Requirement:
+    """A plan is applied by the merge that adds it; a PR that changes a plan folder already merged (for
+    example restoring versions a `/keep` dropped) never gets it applied again."""
+    name = "applied_once"
+    if history.existed:
+        where = (history.last_change or history.parent_sha)[:12]
+        return _failed(
+            name,
+            f"`{plan_path}` was merged before in {where}: a plan is applied once; the next scan proposes"
+            " again what still qualifies",
+        )
+    return _passed(name, f"`{plan_path}` is new on the default branch")
+
+
+# --- 5. who took part, who approved ------------------------------------------------------------------------
+
+
+def is_bot_login(login: str, bot_logins: Iterable[str] = ()) -> bool:
+    lowered = login.lower()
+    return lowered.endswith("[bot]") or lowered in {b.lower() for b in bot_logins}
+
+
+def plan_bot(facts: PullRequestFacts, bot_logins: Iterable[str] = ()) -> str | None:
+    """The bot whose verified commits are trusted: the PR's author when it is a GitHub App other than
+    every workflow's `github-actions[bot]`, and one of `bot_logins` when those are configured."""
+    author = facts.author_login
+    configured = {login.lower() for login in bot_logins}
+    if not (facts.author_is_bot or author.lower().endswith("[bot]")) or author.lower() == ACTIONS_BOT:
+        return None
+    if configured and author.lower() not in configured:
+        return None
+    return author
+
+
+def is_bots_commit(commit: PullCommit, bot: str | None) -> bool:
+    """GitHub signed it, and it is attributed to the bot (with the bot or GitHub as committer)."""
+    return (
+        bot is not None
+        and commit.verified
+        and commit.author_login == bot
+        and commit.committer_login in (bot, WEB_FLOW)
+    )
 
 
 def requested_by(message: str) -> list[str]:
@@ -253,15 +330,15 @@ def requested_by(message: str) -> list[str]:
     return [m["login"] for line in paragraphs[-1].splitlines() if (m := REQUESTED_BY.fullmatch(line.strip()))]
 
 
-def participants(facts: PullRequestFacts) -> set[str]:
+def participants(facts: PullRequestFacts, bot_logins: Iterable[str] = ()) -> set[str]:
     """Everyone who wrote the change: the PR's author, every commit's author and committer, and whoever
-    asked the bot for an edit (`keep`): a `Requested-by:` trailer counts only in a commit GitHub
-    attributes to the PR's author, because anyone can write a trailer and only the bot's commits are
-    trusted to say who asked."""
+    asked the bot for an edit (`keep`): a `Requested-by:` trailer counts only in a commit GitHub signed
+    and attributes to the bot, because anyone can write a trailer, and a bot's e-mail, into a commit."""
+    bot = plan_bot(facts, bot_logins)
     people = {facts.author_login}
     for commit in facts.commits:
         people |= {login for login in (commit.author_login, commit.committer_login) if login}
-        if commit.author_login == facts.author_login:
+        if is_bots_commit(commit, bot):
             people |= set(requested_by(commit.message))
     people.discard(WEB_FLOW)
     return people
@@ -293,6 +370,42 @@ def attributable_commits(facts: PullRequestFacts) -> Requirement:
     return _passed(name, f"every commit of PR #{facts.number} belongs to a GitHub account")
 
 
+def verified_bot_commits(facts: PullRequestFacts, bot_logins: Iterable[str] = ()) -> Requirement:
+    """Every commit attributed to a bot is the plan bot's, signed by GitHub. A pushed commit carrying a
+    bot's no-reply e-mail is attributed to that bot too; whoever really wrote it is unknown, and could
+    approve their own change."""
+    name = "verified_bot_commits"
+    bot = plan_bot(facts, bot_logins)
+    claimed: list[str] = []
+    for commit in facts.commits:
+        bots = [
+            f"{role} {login}"
+            for role, login, typed in (
+                ("author", commit.author_login, commit.author_is_bot),
+                ("committer", commit.committer_login, commit.committer_is_bot),
+            )
+            if login and login != WEB_FLOW and (typed or is_bot_login(login, bot_logins))
+        ]
+        if bots and not is_bots_commit(commit, bot):
+            why = "not signed by GitHub" if not commit.verified else "not the plan's bot"
+            claimed.append(f"{commit.sha[:12]} ({', '.join(bots)}; {why})")
+    if claimed:
+        hint = ""
+        if bot is None and is_bot_login(facts.author_login) and facts.author_login.lower() != ACTIONS_BOT:
+            hint = f" ({facts.author_login}, who opened it, is not listed in bot_logins)"
+        return _failed(
+            name,
+            f"PR #{facts.number} has commits attributed to a bot that are not the plan bot's commits signed"
+            f" by GitHub{hint}: {', '.join(claimed)}; anyone can write a bot's e-mail into a commit, so"
+            " whoever wrote them is unknown and the PR cannot be approved",
+        )
+    if bot is None:
+        return _passed(name, f"no commit of PR #{facts.number} is attributed to a bot")
+    return _passed(
+        name, f"every commit of PR #{facts.number} attributed to a bot is {bot}'s, signed by GitHub"
+    )
+
+
 def latest_verdicts(reviews: Iterable[Review]) -> dict[str, Review]:
     """Each reviewer's latest approve / request-changes / dismissed review."""
     latest: dict[str, Review] = {}
@@ -308,7 +421,7 @@ def approvals(
 ) -> tuple[Requirement, list[str]]:
     """Count the approvals that make a second person; returns the requirement and who counted."""
     bots = {login.lower() for login in bot_logins}
-    wrote = {login.lower() for login in participants(facts)}
+    wrote = {login.lower() for login in participants(facts, bot_logins)}
     counted: list[str] = []
     not_counted: list[str] = []
     for login, review in latest_verdicts(facts.reviews).items():
@@ -340,3 +453,58 @@ def approvals(
         ),
         counted,
     )
+
+
+# --- 6. the page is the plan --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """The PR's title and description at merge, and what the merged plans render to (None, with
+    `unrenderable` saying why, when they could not be rendered)."""
+
+    title: str
+    body: str
+    expected_title: str | None
+    expected_body: str | None
+    unrenderable: str = ""
+
+
+def page_is_the_plan(number: int, page: PageFacts) -> Requirement:
+    """Reviewers approve the page they read: a description edited to show fewer deletions than the plan
+    holds must not get the plan applied."""
+    name = "page_is_the_plan"
+    if page.expected_title is None or page.expected_body is None:
+        return _failed(
+            name,
+            f"PR #{number}'s description could not be compared with its plans ({page.unrenderable}): the page"
+            " the reviewers read is not known to be the plan",
+        )
+    if page.title != page.expected_title:
+        return _failed(
+            name,
+            f"PR #{number}'s title {page.title[:120]!r} is not what its plans render to"
+            f" ({page.expected_title[:120]!r}): the page the reviewers read is not the plan that would run",
+        )
+    if _normalised(page.body) != _normalised(page.expected_body):
+        actual, expected = page.body.splitlines(), page.expected_body.splitlines()
+        line = next(
+            (i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
+            min(len(actual), len(expected)),
+        )
+        return _failed(
+            name,
+            f"PR #{number}'s description differs from what its plans render to from line {line + 1}"
+            f" ({_line(actual, line)} where the plans give {_line(expected, line)}): the page the reviewers"
+            " read is not the plan that would run",
+        )
+    return _passed(name, f"PR #{number}'s title and description are what its plans render to")
+
+
+def _normalised(body: str) -> str:
+    """Line endings and trailing blank space are how a browser saves a text, not what it says."""
+    return body.replace("\r\n", "\n").rstrip()
+
+
+def _line(lines: Sequence[str], index: int) -> str:
+    return repr(lines[index][:80]) if index < len(lines) else "the end"

@@ -107,8 +107,9 @@ class GitHubSettings(_Strict):
     pr_labels: list[str] = Field(default_factory=lambda: ["snapstart-cleaner"])
     reviewers: list[str] = Field(default_factory=list)
     team_reviewers: list[str] = Field(default_factory=list)
-    # The accounts whose tokens open plan PRs (the bot user of SNAPSTART_PR_TOKEN): their approvals never
-    # count, even where GitHub does not mark them as bots.
+    # The GitHub App's bot login (`<app-slug>[bot]`) that opens plan PRs. Set, it pins the bot: only its
+    # commits, signed by GitHub, are the bot's. Empty: the bot is the plan PR's author when that is an
+    # App other than github-actions[bot]. Logins listed here never count as approvals either.
     bot_logins: list[str] = Field(default_factory=list)
 
     @field_validator("bot_logins")

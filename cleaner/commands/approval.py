@@ -59,15 +59,7 @@ def establish_approval(
         ) from error
     target = GitHubTarget.from_environ(env.environ)
     repo = open_repository(env.environ)
-    approval = check_approval(
-        repo,
-        target,
-        sha,
-        relative,
-        plan,
-        settings.apply.required_approvals,
-        settings.github.bot_logins,
-    )
+    approval = check_approval(repo, target, sha, relative, plan, settings)
     return approval, PullRequestReporter(repo, approval.pr_number)
 
 

@@ -8,30 +8,41 @@ reviewed commit is the merged one" is "approved after the plan's last edit" with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 
+from github.PullRequest import PullRequest
 from github.Repository import Repository
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleaner.apply_requirements import (
+    PageFacts,
     Requirement,
+    applied_once,
     approvals,
     attributable_commits,
     only_plan_files,
+    page_is_the_plan,
     removals_only_of_scanned,
     select_scan_artifact,
+    verified_bot_commits,
 )
 from cleaner.exit_codes import BadInputError
 from cleaner.github.body import fit_body
 from cleaner.github.client import GitHubTarget, github_call
+from cleaner.github.description import Refused, description, read_branch_plans
 from cleaner.github.pull_request_facts import (
     UnreadableArtifact,
     download_plan_text,
     find_merged_pull_request,
     gather_pull_request_facts,
     list_plan_artifacts,
+    plan_history,
 )
 from cleaner.plan import Plan, parse_plan
+from cleaner.settings import Settings
+
+# How keep and refresh-pr end their refusals; here the refusal is a reason, not a reply.
+_NOTHING_CHANGED = re.compile(r"[;.]?\s*nothing changed\.$", re.IGNORECASE)
 
 
 class RequirementResult(BaseModel):
@@ -62,8 +73,7 @@ def check_approval(
     sha: str,
     plan_path: str,
     plan: Plan,
-    required_approvals: int,
-    bot_logins: Iterable[str] = (),
+    settings: Settings,
 ) -> Approval:
     """Establish, through the API, that `plan` (at `plan_path` in commit `sha`) may be applied: every
     rule of the two-person rule holds. Every rule is evaluated, so a refusal names all that is wrong."""
@@ -76,14 +86,19 @@ def check_approval(
             requirements=[_result(found.requirement)],
         )
     pr = found.pr
+    bot_logins = settings.github.bot_logins
     facts = gather_pull_request_facts(repo, pr, sha, plan_path)
-    approval, approvers = approvals(facts, plan_path, required_approvals, bot_logins)
+    approval, approvers = approvals(facts, plan_path, settings.apply.required_approvals, bot_logins)
+    provenance = _provenance(repo, target, plan)
     requirements = [
         found.requirement,
         only_plan_files(facts, plan_path),
-        _provenance(repo, target, plan),
+        applied_once(plan_path, plan_history(repo, sha, plan_path)),
+        provenance,
         attributable_commits(facts),
+        verified_bot_commits(facts, bot_logins),
         approval,
+        page_is_the_plan(pr.number, _page(repo, pr, settings)),
     ]
     failed = [r for r in requirements if not r.ok]
     if failed:
@@ -95,12 +110,11 @@ def check_approval(
             requirements=[_result(r) for r in requirements],
         )
     merged_at = f"{pr.merged_at:%Y-%m-%d %H:%M UTC}" if pr.merged_at else "?"
-    provenance = requirements[2].message
     return Approval(
         ok=True,
         reason=(
             f"PR #{pr.number} ({pr.html_url}), merged {merged_at}, approved by {', '.join(approvers)}"
-            f" after the last change to {plan_path}; the plan is {provenance}"
+            f" after the last change to {plan_path}; the plan is {provenance.message}"
         ),
         pr_number=pr.number,
         approvers=approvers,
@@ -108,10 +122,24 @@ def check_approval(
     )
 
 
+def _page(repo: Repository, pr: PullRequest, settings: Settings) -> PageFacts:
+    """The title and description the merged PR carries, and what its plans render to (as refresh-pr
+    writes them: the plans at the PR's last head, "Dropped in review" against the bot's first commit)."""
+    title, body = pr.title or "", pr.body or ""
+    try:
+        on_branch = read_branch_plans(repo, pr, pr.head.sha)
+    except Refused as refusal:
+        return PageFacts(title, body, None, None, _NOTHING_CHANGED.sub("", refusal.reply))
+    except BadInputError as error:
+        return PageFacts(title, body, None, None, error.message)
+    expected_title, expected_body = description(repo, pr, on_branch.plan_set(settings))
+    return PageFacts(title, body, expected_title, expected_body)
+
+
 def _provenance(repo: Repository, target: GitHubTarget, merged: Plan) -> Requirement:
     with github_call(f"GET /repos/{repo.full_name}"):
         default_branch = repo.default_branch
-    artifacts = list_plan_artifacts(repo, merged.plan_id)
+    artifacts = list_plan_artifacts(repo, merged.plan_id, default_branch)
     selected = select_scan_artifact(merged.plan_id, artifacts, default_branch, repo.full_name)
     if isinstance(selected, Requirement):
         return selected

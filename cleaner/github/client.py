@@ -52,8 +52,10 @@ class GitHubTarget:
         missing = [name for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not environ.get(name)]
         if missing:
             raise BadInputError(
-                f"{' and '.join(missing)} not set: this command talks to the GitHub API. In a workflow, pass"
-                " `env: GITHUB_TOKEN: ${{ github.token }}` (Actions sets GITHUB_REPOSITORY); elsewhere set"
+                f"{' and '.join(missing)} not set: this command talks to the GitHub API. In a workflow,"
+                " open-pr and keep take the GitHub App's installation token (`env: GITHUB_TOKEN: ${{"
+                " steps.app.outputs.token }}` after actions/create-github-app-token), apply and refresh-pr"
+                " the workflow's own (`${{ github.token }}`); Actions sets GITHUB_REPOSITORY. Elsewhere set"
                 " both (GITHUB_REPOSITORY=OWNER/NAME)."
             )
         repository = environ["GITHUB_REPOSITORY"].strip()

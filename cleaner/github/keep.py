@@ -3,12 +3,14 @@ the browser.
 
 Everything comes from the GitHub API, never from the workflow's event text or a checkout of the PR: the
 comment (who wrote it, what it says), the commenter's permission, the PR's plan folders, the plan at the
-PR's head and the scanner's plan (the plan.json the bot's first commit on the branch added). The edit is
-a removal from `delete` and nothing else; it is committed on top of the PR's head through the Git Data
-API with no author given (GitHub attributes it to the token's account, the bot that opened the PR, as
-open-pr's commits are), and its message ends with a `Requested-by: LOGIN` trailer. That trailer, in a
-commit GitHub attributes to the PR's author, is what makes the requester a participant of the change
-for the two-person rule (`cleaner.apply_requirements.participants`): who asked cannot approve.
+PR's head and the scanner's plan (the plan.json the bot's first commit on the branch added, a commit
+GitHub signed). A comment edited after it was posted is refused: a writer can edit anyone's comment,
+and the commit would credit the comment's author with the editor's request. The edit is a removal from
+`delete` and nothing else; it is committed on top of the PR's head through the Git Data API with the
+App's token and no author, committer or signature (GitHub attributes it to the App, the bot that opened
+the PR, and signs it), and its message ends with a `Requested-by: LOGIN` trailer. That trailer, in a
+commit GitHub signed for the bot, is what makes the requester a participant of the change for the
+two-person rule (`cleaner.apply_requirements.participants`): who asked cannot approve.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from cleaner.github.description import (
     is_plan_pull_request,
     read_branch_plans,
 )
+from cleaner.github.plan_pr import signed_by_github
 from cleaner.plan import PLAN_MD, Plan, PlanEntry, plan_json_text
 from cleaner.render import render_plan_markdown
 from cleaner.settings import Settings
@@ -103,10 +106,15 @@ class Keeper:
         with github_call(f"GET /repos/{self.name}/issues/comments/{comment_id}"):
             comment = pr.get_issue_comment(comment_id)
             issue_url, body, requester = comment.issue_url, comment.body or "", comment.user.login
-            comment_url = comment.html_url
+            comment_url, edited = comment.html_url, comment.updated_at != comment.created_at
         if not issue_url.rstrip("/").endswith(f"/issues/{number}"):
             raise BadInputError(f"--comment-id {comment_id}: that comment is not on pull request #{number}")
         try:
+            if edited:
+                raise Refused(
+                    "this comment was edited after it was posted, and anyone with write access can edit a"
+                    " comment: it is not taken as your request. Nothing changed; post a new `/keep` comment."
+                )
             message, sha = self._keep(pr, requester, body, comment_url)
         except Refused as refusal:
             self._reply(pr, f"@{requester} {refusal.reply}")
@@ -210,15 +218,22 @@ class Keeper:
         with github_call(f"POST /repos/{name}/git/trees"):
             tree = self.repo.create_git_tree(elements, base_tree=head.tree)
         with github_call(f"POST /repos/{name}/git/commits"):
-            # No author or committer: GitHub attributes the commit to the token's account.
+            # No author, committer or signature: GitHub attributes the commit to the App and signs it.
             commit = self.repo.create_git_commit(message, tree, [head])
-        # The trailer is trusted only in a commit attributed to the PR's author: a token of another
-        # account would record who asked in a commit the two-person rule ignores.
+        # The trailer is trusted only in a commit GitHub signed for the PR's author: a token of another
+        # account, or one whose commits GitHub does not sign, would record who asked in a commit the
+        # two-person rule ignores.
+        if not signed_by_github(commit):
+            raise Refused(
+                "this workflow's token makes commits GitHub does not sign (not the GitHub App's installation"
+                " token), so who asked could not be recorded; nothing changed (give keep.yml the App's"
+                " token, as open-pr has)."
+            )
         bot_email = first_ours.commit.author.email
         if commit.author.email != bot_email:
             raise Refused(
                 "this workflow's token is not the account that opened the plan pull request, so who asked"
-                " could not be recorded; nothing changed (give keep.yml the token open-pr uses)."
+                " could not be recorded; nothing changed (give keep.yml the App's token, as open-pr has)."
             )
         branch = pr.head.ref
         try:

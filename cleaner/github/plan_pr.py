@@ -1,12 +1,14 @@
 """The plan pull request: at most one open at a time, on a fixed branch, carrying the plans of one scan
 run (one plan; or one per account of an organisation, see `cleaner.github.plan_set`).
 
-Its branch holds one commit on top of the default branch, made through the Git Data API with no author
-given, so GitHub attributes it to the token's own account (the bot of SNAPSTART_PR_TOKEN). That
-attribution is GitHub's, not a name and e-mail anyone can write into a commit: a commit is ours when
-the account GitHub resolved for its author is the one that opened the PR. A PR whose commits are all
-ours can be replaced by a newer scan; a PR someone pushed to is never overwritten: the newer scan is
-only summarised there in a comment.
+Its branch holds one commit on top of the default branch, made through the Git Data API with the
+GitHub App's installation token and no author, committer or signature given, so GitHub attributes it
+to the App and signs it ("Signature verification for bots"). A name and e-mail are what anyone can
+write into a commit, the App's own no-reply address included; GitHub's signature is not: a commit is
+ours when GitHub signed it and attributes it to the account that opened the PR. A PR whose commits are
+all ours can be replaced by a newer scan; a PR someone pushed to is never overwritten: the newer scan is
+only summarised there in a comment. A token whose commits GitHub does not sign (a personal token) is
+refused before the branch moves: its plan could never be approved.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 from pydantic import BaseModel, ConfigDict, Field
 
-from cleaner.exit_codes import BadInputError
+from cleaner.exit_codes import AccessError, BadInputError
 from cleaner.github.client import GitHubApiError, github_call
 from cleaner.github.plan_set import FailedAccount, PlanFiles, PlanSet
 from cleaner.settings import GitHubSettings
@@ -56,16 +58,35 @@ class PlanPullRequest(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+def signed_by_github(commit: GitCommit) -> bool:
+    """GitHub reports the commit's signature verified: for an App's commit, GitHub signed it itself."""
+    verification = commit.verification
+    return verification is not None and verification.verified is True and verification.reason == "valid"
+
+
 def is_ours(commit: Commit, bot_login: str) -> bool:
-    """A commit open-pr made: GitHub attributes its author to the bot's account, and its committer to
-    the bot or to GitHub itself."""
+    """A commit the bot made: GitHub signed it, attributes its author to the bot's account, and its
+    committer to the bot or to GitHub itself."""
     author, committer = commit.author, commit.committer
     return (
-        author is not None
+        signed_by_github(commit.commit)
+        and author is not None
         and author.login == bot_login
         and committer is not None
         and committer.login in (bot_login, WEB_FLOW)
     )
+
+
+class UnsignedCommit(AccessError):
+    """The token's commits are not signed by GitHub: not the GitHub App's installation token."""
+
+    def __init__(self, sha: str) -> None:
+        super().__init__(
+            f"commit {sha[:12]} made with GITHUB_TOKEN is not signed by GitHub: the token is not the"
+            " snapstart-cleaner GitHub App's installation token (a personal token's commits cannot be told"
+            " from a writer's, so apply would refuse every plan they carry). Give the job the App's token"
+            " (actions/create-github-app-token; README, set-up); nothing was changed."
+        )
 
 
 class PlanPublisher:
@@ -164,8 +185,10 @@ class PlanPublisher:
         with github_call(f"POST /repos/{name}/git/trees"):
             tree = self.repo.create_git_tree(elements, base_tree=base.tree)
         with github_call(f"POST /repos/{name}/git/commits"):
-            # No author or committer: GitHub attributes the commit to the token's account.
+            # No author, committer or signature: GitHub attributes the commit to the App and signs it.
             commit = self.repo.create_git_commit(plans.commit_message(), tree, [base])
+        if not signed_by_github(commit):
+            raise UnsignedCommit(commit.sha)
         folders = ", ".join(files.repo_dir for files in plans.to_commit)
         self.progress(f"committed {folders} as {commit.sha[:12]} on {self.branch}")
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from github import GithubException
+from github.Commit import Commit
 from github.NamedUser import NamedUser
 from github.PullRequest import PullRequest
 from github.Repository import Repository
@@ -20,6 +21,7 @@ from cleaner.apply_requirements import (
     VERDICTS,
     ArtifactFacts,
     ChangedFile,
+    PlanHistory,
     PullCommit,
     PullRequestFacts,
     Requirement,
@@ -30,6 +32,7 @@ from cleaner.apply_requirements import (
 )
 from cleaner.exit_codes import AccessError
 from cleaner.github.client import USER_AGENT, GitHubTarget, github_call
+from cleaner.github.plan_pr import signed_by_github
 from cleaner.plan import PLAN_JSON
 
 # A plan of 100,000 versions is about 100 MB of JSON; nothing larger is a plan of ours.
@@ -39,6 +42,23 @@ _DOWNLOAD_TIMEOUT_SECONDS = 120
 
 def is_bot(user: NamedUser) -> bool:
     return user.type == "Bot" or user.login.endswith("[bot]")
+
+
+def pull_commit(commit: Commit) -> PullCommit:
+    """A commit of a pull request as the two-person rule sees it: the accounts GitHub resolved, the
+    e-mails written into it, and whether GitHub signed it."""
+    git = commit.commit
+    return PullCommit(
+        sha=commit.sha,
+        author_login=commit.author.login if commit.author is not None else None,
+        committer_login=commit.committer.login if commit.committer is not None else None,
+        author_email=(git.author.email or "") if git.author else "",
+        committer_email=(git.committer.email or "") if git.committer else "",
+        message=git.message or "",
+        verified=signed_by_github(git),
+        author_is_bot=commit.author is not None and is_bot(commit.author),
+        committer_is_bot=commit.committer is not None and is_bot(commit.committer),
+    )
 
 
 @dataclass(frozen=True)
@@ -124,17 +144,7 @@ def gather_pull_request_facts(
         )
         changed_files_count = pr.changed_files
     with github_call(f"GET /repos/{name}/pulls/{pr.number}/commits"):
-        commits = tuple(
-            PullCommit(
-                sha=c.sha,
-                author_login=c.author.login if c.author is not None else None,
-                committer_login=c.committer.login if c.committer is not None else None,
-                author_email=(c.commit.author.email or "") if c.commit.author else "",
-                committer_email=(c.commit.committer.email or "") if c.commit.committer else "",
-                message=c.commit.message or "",
-            )
-            for c in pr.get_commits()
-        )
+        commits = tuple(pull_commit(c) for c in pr.get_commits())
         commits_count = pr.commits
     with github_call(f"GET /repos/{name}/pulls/{pr.number}/reviews"):
         reviews = tuple(
@@ -163,11 +173,44 @@ def gather_pull_request_facts(
         commits_count=commits_count,
         reviews=reviews,
         reviewers=reviewers,
+        author_is_bot=is_bot(pr.user),
     )
 
 
-def list_plan_artifacts(repo: Repository, plan_id: str) -> list[ArtifactFacts]:
-    """Every artifact named `plan-<plan-id>`, with the run that uploaded it."""
+def plan_history(repo: Repository, merge_sha: str, plan_path: str) -> PlanHistory:
+    """The plan file at the merge commit's first parent (the default branch before the merge), and the
+    commit that last changed it there."""
+    name = repo.full_name
+    with github_call(f"GET /repos/{name}/commits/{merge_sha[:12]}"):
+        parents = repo.get_commit(merge_sha).parents
+    if not parents:
+        return PlanHistory(parent_sha="", existed=False)
+    parent = parents[0].sha
+    existed = _PlanBlobs(repo, plan_path).at(parent) is not None
+    last_change = None
+    if existed:
+        with github_call(f"GET /repos/{name}/commits?sha={parent[:12]}&path={plan_path}"):
+            last_change = next(iter(repo.get_commits(sha=parent, path=plan_path)), None)
+    return PlanHistory(parent, existed, last_change.sha if last_change is not None else None)
+
+
+def on_default_branch(repo: Repository, default_branch: str, sha: str) -> bool:
+    """`sha` is on the default branch: comparing it with the branch, it is identical or behind."""
+    if not sha:
+        return False
+    with github_call(f"GET /repos/{repo.full_name}/compare/{default_branch}...{sha[:12]}"):
+        try:
+            status = repo.compare(default_branch, sha).status
+        except GithubException as error:
+            if error.status not in (404, 422):
+                raise
+            return False
+    return status in ("identical", "behind")
+
+
+def list_plan_artifacts(repo: Repository, plan_id: str, default_branch: str) -> list[ArtifactFacts]:
+    """Every artifact named `plan-<plan-id>`, with the run that uploaded it and whether the run's commit
+    is on the default branch."""
     name = repo.full_name
     found: list[ArtifactFacts] = []
     with github_call(f"GET /repos/{name}/actions/artifacts?name={artifact_name(plan_id)}"):
@@ -188,6 +231,8 @@ def list_plan_artifacts(repo: Repository, plan_id: str) -> list[ArtifactFacts]:
                     run_event=run.event,
                     run_head_branch=run.head_branch or "",
                     run_head_repository=head_repository,
+                    run_head_sha=run.head_sha or "",
+                    run_commit_on_default_branch=on_default_branch(repo, default_branch, run.head_sha or ""),
                 )
             )
     return found

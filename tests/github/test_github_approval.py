@@ -16,8 +16,9 @@ from cleaner.commands.open_pr import read_plan_files
 from cleaner.github.approval import Approval, check_approval, comment_on_pr
 from cleaner.github.client import GitHubTarget
 from cleaner.github.plan_pr import publish_plan
+from cleaner.github.refresh import refresh_description
 from cleaner.plan import Plan, parse_plan
-from cleaner.settings import GitHubSettings
+from cleaner.settings import ApplyLimits, GitHubSettings, Settings
 
 PLAN = "plans/p1/plan.json"
 PLAN_MD = "plans/p1/plan.md"
@@ -65,7 +66,10 @@ def approve(
     if plan is None:
         known = sha in fake.commits and fake.file_at(sha, path) is not None
         plan = merged_plan(fake, sha, path) if known else make_plan("p1")
-    return check_approval(repo, target, sha, path, plan, required, bot_logins)
+    settings = Settings(
+        apply=ApplyLimits(required_approvals=required), github=GitHubSettings(bot_logins=list(bot_logins))
+    )
+    return check_approval(repo, target, sha, path, plan, settings)
 
 
 def plan_pr_by_hand(fake: FakeGitHub, scanned_dir: Path, opener: str, pusher: User) -> int:
@@ -96,9 +100,12 @@ def test_a_merged_pr_approved_after_the_last_plan_edit_is_approved(
     assert [r.name for r in approval.requirements] == [
         "merged_pull_request",
         "only_plan_files",
+        "applied_once",
         "provenance",
         "attributable_commits",
+        "verified_bot_commits",
         "approvals",
+        "page_is_the_plan",
     ]
     assert all(r.ok for r in approval.requirements)
 
@@ -187,6 +194,7 @@ def test_an_approval_after_the_edit_counts_even_if_an_earlier_one_did_not(
     fake_github.commit_files(
         BRANCH, {PLAN: edited_plan_text(scanned_dir, 2)}, user=fake_github.users["carol"]
     )
+    refresh_description(repo, Settings(), plan_pr)  # plan-check, after the push
     fake_github.review(plan_pr, "bob")
 
     approval = approve(repo, target, fake_github, fake_github.merge(plan_pr))
@@ -501,4 +509,4 @@ def test_comment_on_pr_posts_the_text_cut_to_githubs_limit(
     [comment] = fake_github.pulls[plan_pr].comments
     assert url.endswith(f"#issuecomment-{comment.id}")
     assert comment.body.startswith("Applied: 3 deleted.") and len(comment.body) <= 65_536
-    assert comment.user.login == "github-actions[bot]"
+    assert comment.user.login == BOT.login

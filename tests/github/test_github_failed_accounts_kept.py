@@ -1,7 +1,8 @@
 """The warning about accounts a run could not scan outlives every rebuild of the plan pull request's
 description: open-pr records them as `Failed-account:` trailers of its commit, and keep and refresh-pr
-read them back from there (in-process against the fake GitHub). The trailers are untrusted: anyone who
-can push can forge a commit GitHub attributes to the bot, so they are validated and rendered escaped."""
+read them back from there (in-process against the fake GitHub). Trailers count only in a commit GitHub
+signed for the bot: a commit pushed with the bot's e-mail is a person's, and its trailers say nothing.
+Even the bot's are validated and rendered escaped: a failure message quotes what AWS answered."""
 
 from __future__ import annotations
 
@@ -85,10 +86,12 @@ def test_refresh_after_a_persons_push_keeps_the_failed_accounts_warning(
     assert fake_github.pulls[1].title.startswith("SnapStart cleanup: delete 6 versions in 2 accounts")
 
 
-def forge_first_commit(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, trailers: list[str]) -> None:
+def rewrite_first_commit(
+    run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, trailers: list[str], *, forged: bool = False
+) -> None:
     """The plan pull request, then its branch replaced by one commit that carries the same plans but
-    `trailers`, written with the bot's e-mail address (GitHub then attributes it to the bot), and a
-    person's commit on top."""
+    `trailers`, made by the App through the API (signed by GitHub) or, `forged`, pushed by a person with
+    the App's e-mail (GitHub attributes it to the App, unsigned), and a person's commit on top."""
     settings(tmp_path)
     folders = org_run(tmp_path, "r1", prod=5, stage=2)
     open_pr(run_cli, *folders)
@@ -99,17 +102,20 @@ def forge_first_commit(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, traile
     }
     fake.refs[f"heads/{BRANCH}"] = fake.refs["heads/main"]
     message = "Plans r1: delete 7 SnapStart versions\n\nWritten by snapstart-cleaner scan.\n\n"
-    fake.commit_files(BRANCH, files, user=BOT, message=message + "\n".join(trailers))
+    if forged:
+        fake.commit_files(BRANCH, files, user=BOT, message=message + "\n".join(trailers))
+    else:
+        fake.commit_as_app(BRANCH, files, message=message + "\n".join(trailers))
     assert fake.pull_commits(1)[0].user == BOT
     # A person's push after it, so that refresh-pr rebuilds the description.
     fake.commit_files(BRANCH, {}, user=fake.add_user("carol"), message="Nudge")
 
 
-def test_a_forged_trailer_with_markdown_and_html_is_rendered_escaped(
+def test_a_trailer_with_markdown_and_html_is_rendered_escaped(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
     hostile = "<img src=x onerror=alert(1)> **urgent** [re-run](https://evil.example) <!-- | ` -->"
-    forge_first_commit(run_cli, tmp_path, fake_github, [f"Failed-account: {SANDBOX}={hostile}"])
+    rewrite_first_commit(run_cli, tmp_path, fake_github, [f"Failed-account: {SANDBOX}={hostile}"])
 
     result = refresh(run_cli, fake_github)
 
@@ -130,7 +136,7 @@ def test_garbage_trailers_are_ignored_with_a_log_line_and_the_rest_kept(
         "Failed-account: 44444444444a=letters",
         f"Failed-account: {SANDBOX}=   ",
     ]
-    forge_first_commit(
+    rewrite_first_commit(
         run_cli, tmp_path, fake_github, [*garbage, f"Failed-account: {SANDBOX}=exit 3: no role"]
     )
 
@@ -142,3 +148,18 @@ def test_garbage_trailers_are_ignored_with_a_log_line_and_the_rest_kept(
     assert f"> - sandbox (`{SANDBOX}`): exit 3: no role\n" in body
     assert "short id" not in body and "letters" not in body and "x" * 501 not in body
     assert body.startswith("# SnapStart Cleaner: 3 accounts\n")
+
+
+def test_a_commit_pushed_with_the_bots_e_mail_is_not_the_scans(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    rewrite_first_commit(
+        run_cli, tmp_path, fake_github, [f"Failed-account: {SANDBOX}=exit 3: forged"], forged=True
+    )
+    body = fake_github.pulls[1].body
+
+    result = refresh(run_cli, fake_github)
+
+    assert result.code == ExitCode.FAILURES, result.stderr + result.stdout
+    assert "no commit by the bot that opened it" in result.stdout
+    assert fake_github.pulls[1].body == body

@@ -1,7 +1,8 @@
 """The whole GitOps loop through the real CLI (subprocesses), real PyGithub against the fake GitHub on
 127.0.0.1 and a moto server: scan -> open-pr -> a second scan updates the same PR -> a reviewer commit
-drops a version -> a third scan leaves the PR alone -> validate -> approve -> merge ->
-apply --require-approval -> exactly the reviewed versions are deleted, and the outcome lands on the PR."""
+drops a version -> a third scan leaves the PR alone -> validate and refresh the description -> approve
+-> merge -> apply --require-approval -> exactly the reviewed versions are deleted, and the outcome lands
+on the PR."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 from fakes.cli import subprocess_environ
-from fakes.github_server import FakeGitHub
+from fakes.github_server import ACTIONS_TOKEN, FakeGitHub
 
 from cleaner.demo.account import SimulatedAccount
 
@@ -133,6 +134,13 @@ def test_the_reviewed_plan_is_exactly_what_gets_deleted(
     (check.checkout / "original.json").write_text(original)
     validated = check.ok("validate", "plans/scan-2/plan.json", "--against", "original.json")
     assert "4 versions to delete, 1 dropped by review" in validated
+    # Its last step re-renders the description from the plans at the head it validated, with the
+    # workflow's own token: the page bob reads is the plan that runs.
+    refreshed = check.ok(
+        "refresh-pr", "--pr", str(number), "--head-sha", edited_head, GITHUB_TOKEN=ACTIONS_TOKEN
+    )
+    assert "re-rendered the title and description" in refreshed
+    assert "delete 4 versions" in fake_github.pulls[number].title
 
     # 6. Approved after the edit, merged; the apply job checks out the merge and applies.
     fake_github.review(number, "bob")
@@ -143,7 +151,13 @@ def test_the_reviewed_plan_is_exactly_what_gets_deleted(
         text = fake_github.file_at(merge_sha, f"plans/scan-2/{name}")
         assert text is not None
         (applier.checkout / "plans" / "scan-2" / name).write_text(text)
-    output = applier.ok("apply", "plans/scan-2/plan.json", "--require-approval", GITHUB_SHA=merge_sha)
+    output = applier.ok(
+        "apply",
+        "plans/scan-2/plan.json",
+        "--require-approval",
+        GITHUB_SHA=merge_sha,
+        GITHUB_TOKEN=ACTIONS_TOKEN,
+    )
 
     assert deleted_versions(session) == {("orders", "1"), ("orders", "3"), ("billing", "1"), ("billing", "2")}
     assert "4 deleted" in output

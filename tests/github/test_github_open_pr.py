@@ -271,3 +271,20 @@ def test_a_stale_plan_md_is_refused_before_any_github_call(
     assert result.code == ExitCode.BAD_INPUT
     assert "plan.md is not the rendering of plan.json" in result.stderr
     assert len(fake_github.requests) == requests_before
+
+
+def test_a_token_whose_commits_github_does_not_sign_opens_nothing(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub, github_environ: dict[str, str]
+) -> None:
+    # A personal token (the set-up of earlier releases): its commits are not signed, so apply could
+    # never tell them from a writer's.
+    fake_github.add_user("acme-cleaner-bot")
+    write_plan(tmp_path, make_plan("p1", delete=3))
+
+    result = run_cli(
+        "open-pr", "plans/p1", environ={**github_environ, "GITHUB_TOKEN": "acme-cleaner-bot-token"}
+    )
+
+    assert result.code == ExitCode.ACCESS_ERROR, result.stdout
+    assert "not signed by GitHub" in result.stderr and "GitHub App's installation token" in result.stderr
+    assert fake_github.pulls == {} and f"heads/{BRANCH}" not in fake_github.refs

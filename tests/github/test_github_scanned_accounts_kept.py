@@ -2,8 +2,9 @@
 records each plan it summarises without committing it (nothing to delete) as a `Scanned-account:`
 trailer of its commit, and keep and refresh-pr read them back, so their rows and their share of the
 heading's totals stay (in-process against the fake GitHub, through the real CLI). On open-pr's own
-commit the rebuild is open-pr's title and body byte for byte. The trailers are untrusted: a forged one
-is validated, and nothing of it but digits and a plan id reaches the page."""
+commit the rebuild is open-pr's title and body byte for byte. Trailers count only in a commit GitHub
+signed for the bot, and even those are validated: nothing of one but digits and a plan id reaches the
+page."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from fakes.cli import Run
 from fakes.github_server import BODY_LIMIT, FakeGitHub
 from fakes.plans import make_plan, write_plan
-from test_github_failed_accounts_kept import forge_first_commit, push_a_reviewers_drop
+from test_github_failed_accounts_kept import push_a_reviewers_drop, rewrite_first_commit
 from test_github_open_pr_accounts import FAILED, PROD, STAGE, in_account, open_pr, org_run, settings
 
 from cleaner.exit_codes import ExitCode
@@ -173,7 +174,7 @@ def test_review_pages_linked_for_want_of_room_are_rebuilt_byte_for_byte(
     assert_refresh_writes_nothing(run_cli, fake_github, title, body, patched)
 
 
-def test_forged_trailers_cannot_put_markdown_or_html_on_the_page(
+def test_trailers_cannot_put_markdown_or_html_on_the_page(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
     hostile = [
@@ -184,7 +185,7 @@ def test_forged_trailers_cannot_put_markdown_or_html_on_the_page(
         f"Scanned-account: {SANDBOX}` plan=x kept=1 warnings=0",
         f"Scanned-account: {SANDBOX} plan=x kept={'9' * 40} warnings=0",
     ]
-    forge_first_commit(
+    rewrite_first_commit(
         run_cli,
         tmp_path,
         fake_github,
@@ -206,7 +207,7 @@ def test_forged_trailers_cannot_put_markdown_or_html_on_the_page(
 def test_a_trailer_naming_a_committed_plan_yields_to_its_plan_json(
     run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
-    forge_first_commit(
+    rewrite_first_commit(
         run_cli, tmp_path, fake_github, [f"Scanned-account: {PROD} plan=r1-{PROD} kept=999 warnings=9"]
     )
 
