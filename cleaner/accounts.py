@@ -1,24 +1,21 @@
-"""Many accounts: `[[tool.cleaner.accounts]]`, the scan settings of one account, and its plan id suffix.
+"""Many accounts: `[[tool.cleaner.accounts]]`, one account's entry, and its plan id suffix.
 
 An organisation lists each workload account once, with the two roles `iam-template` creates in it. A
 scan job scans one account (`scan --account-id ID`) with the global settings plus that account's own
-`overrides` and `exclude`; it writes `plans/<run-plan-id>-<account-id>/` (one plan per account and
-region for an account scanned per region). No accounts listed means one account, from the
-workflow's variables, exactly as before.
+`overrides` and `exclude` (`cleaner.settings.account_scan_settings`); it writes
+`plans/<run-plan-id>-<account-id>/` (one plan per account and region for an account scanned per
+region). No accounts listed means one account, from the workflow's variables, exactly as before.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from cleaner.aws_names import AccountId, FunctionGlob, Region, shown
 from cleaner.exit_codes import BadInputError
-
-if TYPE_CHECKING:
-    from cleaner.settings import ScanSettings
 
 # IAM's role ARN: partition, account, then a role path and name of [\w+=,.@-] (path segments end in /).
 ROLE_ARN = re.compile(
@@ -111,28 +108,3 @@ def plan_suffix(account_id: str, split_regions: bool, regions: list[str]) -> str
     if split_regions and len(regions) == 1:
         return f"-{account_id}-{regions[0]}"
     return f"-{account_id}"
-
-
-def account_scan_settings(scan: ScanSettings, account: Account, regions: list[str] | None) -> ScanSettings:
-    """The global scan settings with one account's layer on top: its regions (unless `regions`, the
-    flags, say otherwise), its overrides before the global ones (the first match wins) and its
-    exclude globs added to the global ones."""
-    from cleaner.settings import ScanSettings
-
-    data = scan.model_dump()
-    data["regions"] = list(regions or account.regions or scan.regions)
-    data["overrides"] = [o.model_dump() for o in account.overrides] + data["overrides"]
-    data["exclude"] = data["exclude"] + [g for g in account.exclude if g not in data["exclude"]]
-    return ScanSettings.model_validate(data)
-
-
-def repository_scan_settings(
-    scan: ScanSettings, accounts: list[Account], account_id: str, regions: list[str]
-) -> ScanSettings:
-    """What the repository says about `account_id` in `regions`: the settings apply re-verifies with
-    besides the plan's, with the account's own layer when it is listed (an account that keeps fewer
-    versions would otherwise see its own deletions kept by the global settings)."""
-    for account in accounts:
-        if account.id == account_id:
-            return account_scan_settings(scan, account, regions)
-    return scan.model_copy(update={"regions": regions})

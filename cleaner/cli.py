@@ -87,7 +87,7 @@ def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.demo import run_demo
 
-    return run_demo(resolve_path(env, args.output), env)
+    return run_demo(resolve_path(env, args.output), env, program)
 
 
 _PLAN_JSON_HELP = "the plan file (plans/<plan-id>/plan.json); plan.md is read and written beside it"

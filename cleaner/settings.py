@@ -253,3 +253,26 @@ def load_settings(pyproject: Path | None) -> Settings:
         return Settings.model_validate(table)
     except ValidationError as error:
         raise BadInputError(f"{pyproject}: [tool.cleaner] {describe_validation_error(error)}") from error
+
+
+def account_scan_settings(scan: ScanSettings, account: Account, regions: list[str] | None) -> ScanSettings:
+    """The global scan settings with one account's layer on top: its regions (unless `regions`, the
+    flags, say otherwise), its overrides before the global ones (the first match wins) and its
+    exclude globs added to the global ones."""
+    data = scan.model_dump()
+    data["regions"] = list(regions or account.regions or scan.regions)
+    data["overrides"] = [o.model_dump() for o in account.overrides] + data["overrides"]
+    data["exclude"] = data["exclude"] + [g for g in account.exclude if g not in data["exclude"]]
+    return ScanSettings.model_validate(data)
+
+
+def repository_scan_settings(
+    scan: ScanSettings, accounts: list[Account], account_id: str, regions: list[str]
+) -> ScanSettings:
+    """What the repository says about `account_id` in `regions`: the settings apply re-verifies with
+    besides the plan's, with the account's own layer when it is listed (an account that keeps fewer
+    versions would otherwise see its own deletions kept by the global settings)."""
+    for account in accounts:
+        if account.id == account_id:
+            return account_scan_settings(scan, account, regions)
+    return scan.model_copy(update={"regions": regions})

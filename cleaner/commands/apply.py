@@ -7,7 +7,6 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
-from cleaner.accounts import repository_scan_settings
 from cleaner.applier import Applier
 from cleaner.apply_journal import JOURNAL_FILE, JournalFile, JournalHeader, new_run_id, plan_sha256
 from cleaner.apply_result import RESULT_JSON, RESULT_MD, ApplyResult, Outcome, count_outcomes
@@ -18,7 +17,7 @@ from cleaner.environment import Environment
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, load_plan, write_text_atomically
 from cleaner.render import render_apply_markdown
-from cleaner.settings import ApplyLimits, Settings
+from cleaner.settings import ApplyLimits, Settings, repository_scan_settings
 
 # A plan stamped more than this far in the future was not written by a scan of ours.
 _CLOCK_SKEW = timedelta(minutes=10)

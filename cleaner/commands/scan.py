@@ -6,7 +6,7 @@ import argparse
 import json
 import re
 
-from cleaner.accounts import account_scan_settings, find_account, plan_suffix
+from cleaner.accounts import find_account, plan_suffix
 from cleaner.aws.session import AwsContext
 from cleaner.commands.writable import check_writable_folder
 from cleaner.environment import Environment, load_effective_settings, parse_instant
@@ -15,7 +15,7 @@ from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_fil
 from cleaner.planner import cap_deletions
 from cleaner.render import render_plan_markdown_chunks
 from cleaner.scan import scan
-from cleaner.settings import Settings
+from cleaner.settings import Settings, account_scan_settings
 
 
 def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +48,12 @@ def shown(path: Path, env: Environment) -> str:
         return str(path)
 
 
-def run_demo(output: Path, env: Environment) -> ExitCode:
+# The CLI's entry point: the demo runs the real commands through it, and receives it from the CLI so
+# that the demo, below the CLI, never imports it (cleaner.cli -> cleaner.demo, one way).
+Program = Callable[[list[str], "Environment"], ExitCode]
+
+
+def run_demo(output: Path, env: Environment, program: Program) -> ExitCode:
     try:
         import boto3
         from moto import mock_aws
@@ -56,7 +62,6 @@ def run_demo(output: Path, env: Environment) -> ExitCode:
             "the demo needs moto: pip install 'snapstart-cleaner[demo]' (or '.[demo]' in a checkout)"
         ) from error
     from cleaner.aws.session import AwsContext
-    from cleaner.cli import program
     from cleaner.commands.scan import print_summary
     from cleaner.demo.account import DEMO_ACCOUNT_ID
     from cleaner.demo.moto_shim import install_snapstart_shim

@@ -10,9 +10,9 @@ import pytest
 from fakes.cli import run_in_process
 from fakes.plans import make_plan, write_plan
 
-from cleaner.accounts import account_scan_settings, plan_suffix, repository_scan_settings
+from cleaner.accounts import plan_suffix
 from cleaner.exit_codes import BadInputError, ExitCode
-from cleaner.settings import FunctionOverride, load_settings
+from cleaner.settings import FunctionOverride, account_scan_settings, load_settings, repository_scan_settings
 
 PROD, STAGE, DEV = "111111111111", "222222222222", "123456789012"
 
