@@ -12,11 +12,11 @@ import pytest
 from fakes.cli import run_in_process
 
 from cleaner import prices
-from cleaner import render as render_module
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import Plan, parse_plan, plan_json_text, write_plan_files
 from cleaner.planner import build_plan
 from cleaner.prices import PriceSource
+from cleaner.render import price_rows as render_module
 from cleaner.render import render_plan_body, render_plan_markdown
 from cleaner.validate import check_derived, check_removals_only
 

@@ -1,0 +1,251 @@
+"""The plan page: plan.md, and the same page as a pull request body within GitHub's 65,536 characters.
+
+Its head (summary, "On merge", the per-function table and its savings chart, how to keep a version,
+the kept reasons, what review dropped) and its tail (settings) are always there; each function's rows
+and the kept versions are `<details>` blocks, the only parts a body that would be too long leaves out,
+largest savings kept, with a note at the top and a link to the full plan.md. plan.md itself is the
+same page with every block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cleaner.cost import total_usd
+from cleaner.plan import PLAN_MD, Plan, PlanEntry
+from cleaner.reasons import REASON_DESCRIPTIONS, ROUTINE_REASONS, Reason
+from cleaner.render.chart import savings_chart
+from cleaner.render.filters import body_margin, paragraph, render_paragraph, template
+from cleaner.render.price_rows import price_rows
+from cleaner.render.rows import by_savings, group_by_function, is_routine, routine_kept
+
+# The per-function table of a pull request body lists this many functions, the rest in one row.
+BODY_TABLE_ROWS = 100
+
+
+@dataclass(frozen=True)
+class PageParts:
+    """The plan page in the pieces a body limit chooses among."""
+
+    head: str
+    function_blocks: list[str]  # one `<details>` per function, largest savings first
+    kept_blocks: list[str]  # notable kept versions, then routine ones one line per function
+    tail: str
+
+
+def _reason_rows(plan: Plan) -> list[tuple[Reason, int]]:
+    """The kept reasons, those a reviewer should look at first, then the most frequent."""
+    items = plan.summary.keep_reasons.items()
+    return sorted(items, key=lambda item: (item[0] in ROUTINE_REASONS, -item[1], list(Reason).index(item[0])))
+
+
+def _dropped(plan: Plan, original: Plan | None) -> list[PlanEntry]:
+    if original is None:
+        return []
+    remaining = {e.key for e in plan.delete}
+    return [e for e in original.delete if e.key not in remaining]
+
+
+@dataclass(frozen=True)
+class Shortened:
+    """What a pull request body leaves out, for its notes."""
+
+    functions_shown: int
+    functions: int
+    kept_shown: bool  # every kept block
+    table_rows: int
+    link: str
+    # Only the block of versions kept for a reason to look at (the routine ones are linked).
+    notable_kept_shown: bool = False
+
+
+def _head(
+    plan: Plan,
+    dropped: list[PlanEntry],
+    shortened: Shortened | None,
+    table_rows: int | None,
+    md_path: str,
+) -> str:
+    billed = by_savings([g for g in group_by_function(plan.delete) if g.billed])
+    unbilled = sorted(
+        (g for g in group_by_function(plan.delete) if not g.billed),
+        key=lambda g: (-len(g.entries), g.function_name, g.region),
+    )
+    shown = billed if table_rows is None else billed[:table_rows]
+    rest = billed[len(shown) :]
+    reasons = _reason_rows(plan)
+    limits = plan.apply_limits
+    return render_paragraph(
+        "plan-head.md.j2",
+        plan=plan,
+        s=plan.summary,
+        lookback_days=plan.settings.effective_lookback_days,
+        shortened=shortened,
+        md_path=md_path,
+        billed=shown,
+        chart=savings_chart(billed, plan.summary.estimated_monthly_savings_usd),
+        rest_functions=len(rest),
+        rest_versions=sum(len(g.entries) for g in rest),
+        rest_savings=total_usd([g.savings for g in rest]),
+        unbilled=unbilled,
+        reasons=reasons,
+        reason_descriptions=REASON_DESCRIPTIONS,
+        reason_total=sum(n for _, n in reasons),
+        routine=ROUTINE_REASONS,
+        over_cap=sum(Reason.OVER_DELETION_CAP in e.reasons for e in plan.keep),
+        limits=limits,
+        expires=None if limits is None else plan.created_at + timedelta(days=limits.plan_max_age_days),
+        dropped=group_by_function(dropped),
+        dropped_count=len(dropped),
+        dropped_savings=total_usd([e.estimated_monthly_cost_usd for e in dropped]),
+    )
+
+
+def _function_blocks(plan: Plan) -> Iterator[str]:
+    groups = group_by_function(plan.delete)
+    ordered = by_savings([g for g in groups if g.billed]) + [g for g in groups if not g.billed]
+    function_template = template("plan-function.md.j2")
+    for group in ordered:
+        yield paragraph(function_template.render(g=group))
+
+
+def _kept_blocks(plan: Plan) -> list[str]:
+    notable = [e for e in plan.keep if not is_routine(e)]
+    notable.sort(key=lambda e: (list(Reason).index(e.reasons[-1]), e.key))
+    return [
+        render_paragraph("plan-kept.md.j2", notable=notable, routine=None) if notable else "",
+        render_paragraph("plan-kept.md.j2", notable=None, routine=routine_kept(plan.keep))
+        if any(is_routine(e) for e in plan.keep)
+        else "",
+    ]
+
+
+def _tail(plan: Plan) -> str:
+    return render_paragraph(
+        "plan-tail.md.j2",
+        plan=plan,
+        lookback_days=plan.settings.effective_lookback_days,
+        price_rows=price_rows(plan),
+    )
+
+
+def plan_page_parts(
+    plan: Plan,
+    original: Plan | None = None,
+    *,
+    shortened: Shortened | None = None,
+    table_rows: int | None = None,
+) -> PageParts:
+    md_path = f"plans/{plan.plan_id}/{PLAN_MD}"
+    dropped = _dropped(plan, original)
+    return PageParts(
+        head=_head(plan, dropped, shortened, table_rows, md_path),
+        function_blocks=list(_function_blocks(plan)),
+        kept_blocks=[b for b in _kept_blocks(plan) if b],
+        tail=_tail(plan),
+    )
+
+
+_ROWS_HEADING = "## Rows by function\n\n"
+_KEPT_HEADING = "## Kept versions\n\n"
+
+
+def _assemble(
+    head: str, function_blocks: Sequence[str], kept_blocks: Sequence[str], tail: str, note: str
+) -> str:
+    return "".join(_assemble_chunks(head, function_blocks, kept_blocks, tail, note))
+
+
+def _assemble_chunks(
+    head: str, function_blocks: Iterable[str], kept_blocks: Iterable[str], tail: str, note: str
+) -> Iterator[str]:
+    yield head
+    first = True
+    for block in function_blocks:
+        if first:
+            yield _ROWS_HEADING + note
+            first = False
+        yield block
+    first = True
+    for block in kept_blocks:
+        if first:
+            yield _KEPT_HEADING
+            first = False
+        yield block
+    yield tail.rstrip("\n") + "\n"
+
+
+def render_plan_markdown(plan: Plan, original: Plan | None = None) -> str:
+    """plan.md: the whole page. With `original` (the plan as the scan proposed it), the versions review
+    removed from `delete` are listed under "Dropped in review"."""
+    return "".join(render_plan_markdown_chunks(plan, original))
+
+
+def render_plan_markdown_chunks(plan: Plan, original: Plan | None = None) -> Iterator[str]:
+    """plan.md in pieces, for writing a large plan without holding its page as one string."""
+    md_path = f"plans/{plan.plan_id}/{PLAN_MD}"
+    head = _head(plan, _dropped(plan, original), None, None, md_path)
+    kept = [b for b in _kept_blocks(plan) if b]
+    tail = _tail(plan)
+    return _assemble_chunks(head, _function_blocks(plan), kept, tail, "")
+
+
+def render_plan_body(
+    plan: Plan, full_link: str, limit: int, original: Plan | None = None, *, fill_kept: bool = True
+) -> str | None:
+    """The plan page as a pull request body of at most `limit` characters: the whole page when it fits,
+    otherwise every always-present part and as many function blocks as fit, largest savings first (the
+    kept blocks too when they take at most a quarter of the room, or, with `fill_kept`, when every
+    function block fits and they fit in what is left), with a note at the top and above the rows linking
+    `full_link`. None when even the always-present parts do not fit."""
+    whole = render_plan_markdown(plan, original)
+    if len(whole) <= limit:
+        return whole
+    functions = len({(e.region, e.function_name) for e in plan.delete})
+    # The notes' longest wording, so the blocks chosen with it still fit with the real one.
+    widest = Shortened(functions, functions, False, BODY_TABLE_ROWS, full_link)
+    parts = plan_page_parts(plan, original, shortened=widest, table_rows=BODY_TABLE_ROWS)
+    note = _rows_note(widest)
+    budget = limit - body_margin(limit) - len(parts.head) - len(parts.tail) - len(note)
+    budget -= len(_ROWS_HEADING) + len(_KEPT_HEADING) + 4
+    if budget < 0:
+        return None
+    kept_size = sum(len(b) for b in parts.kept_blocks)
+    kept = list(parts.kept_blocks) if kept_size <= budget // 4 else []
+    budget -= sum(len(b) for b in kept)
+    chosen: list[str] = []
+    for block in parts.function_blocks:
+        if len(block) > budget:
+            break
+        chosen.append(block)
+        budget -= len(block)
+    if fill_kept and not kept and len(chosen) == functions:
+        # Every function's rows fit: the room left goes to the kept blocks, the versions kept for a
+        # reason to look at (aliases, mappings, checks that could not complete) first.
+        for block in parts.kept_blocks:
+            if len(block) > budget:
+                break
+            kept.append(block)
+            budget -= len(block)
+    # The notable block, when the plan has one, comes first: shown if any kept block is.
+    has_notable = any(not is_routine(e) for e in plan.keep)
+    shortened = Shortened(
+        len(chosen),
+        functions,
+        len(kept) == len(parts.kept_blocks),
+        BODY_TABLE_ROWS,
+        full_link,
+        notable_kept_shown=has_notable and bool(kept),
+    )
+    head = _head(
+        plan, _dropped(plan, original), shortened, BODY_TABLE_ROWS, f"plans/{plan.plan_id}/{PLAN_MD}"
+    )
+    return _assemble(head, chosen, kept, parts.tail, _rows_note(shortened) if len(chosen) < functions else "")
+
+
+def _rows_note(shortened: Shortened) -> str:
+    return (
+        f"> [!NOTE]\n> Rows of {shortened.functions_shown:,} of {shortened.functions:,} functions shown here,"
+        f" largest savings first; every row is in [`plan.md`]({shortened.link}).\n\n"
+    )
