@@ -172,6 +172,7 @@ NODE_24_RELEASES = {
     "aws-actions/configure-aws-credentials": ("e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"),
     "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
     "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/create-github-app-token": ("1b10c78c7865c340bc4f6099eb2f838309f1e8c3", "v3.1.1"),
 }
 
 
@@ -315,15 +316,60 @@ def test_the_plan_pull_request_is_opened_by_a_job_without_aws_access() -> None:
 SECRET = re.compile(r"\bsecrets\s*[.\[]")
 
 
-def test_the_open_pr_job_reads_the_bot_token_from_the_snapstart_pr_environment() -> None:
-    open_pr = jobs("scan.yml")["open-pr"]
+# The jobs that write as the bot, and the step of each that runs the CLI with the App's token.
+BOT_JOBS = {
+    ("scan.yml", "open-pr"): "Open or update the pull request",
+    ("keep.yml", "keep"): "Carry out the keep request",
+}
+APP_CHECK = "Require the bot's GitHub App"
+MINT = "Mint the bot's token"
+APP_TOKEN_ACTION = "actions/create-github-app-token@"
+
+
+def _job_step(workflow: str, job: str, name: str) -> dict[str, Any]:
+    return next(step for step in jobs(workflow)[job]["steps"] if step.get("name") == name)
+
+
+@pytest.mark.parametrize(("workflow", "job"), list(BOT_JOBS))
+def test_the_bot_jobs_write_with_a_narrowed_app_token_minted_in_the_snapstart_pr_environment(
+    workflow: str, job: str
+) -> None:
+    definition = jobs(workflow)[job]
     # The README restricts this environment to the default branch: no other branch's workflow can read
-    # its secret (any workflow on any branch could read a repository secret and approve as the bot).
-    assert open_pr["environment"] == "snapstart-pr"
-    token = step_named("scan.yml", "Open or update the pull request")["env"]["GITHUB_TOKEN"]
-    # No fallback to the workflow's token: "Allow GitHub Actions to create and approve pull requests"
-    # stays off, and its pull requests would not trigger plan-check.
-    assert token == "${{ secrets.SNAPSTART_PR_TOKEN }}"
+    # the App's key (any workflow on any branch could read a repository secret and act as the bot).
+    assert definition["environment"] == "snapstart-pr"
+    # The workflow's own token stays read-only; the App's token carries every write.
+    assert definition["permissions"] == {"contents": "read"}
+    mint = _job_step(workflow, job, MINT)
+    assert mint["uses"].startswith(APP_TOKEN_ACTION)
+    # Inputs of v3.1.1's action.yml (`app-id` is deprecated there); the token is narrowed to the two
+    # permissions the CLI needs, for the App's installation on this repository only (the default).
+    assert mint["with"] == {
+        "client-id": "${{ vars.SNAPSTART_APP_CLIENT_ID }}",
+        "private-key": "${{ secrets.SNAPSTART_APP_PRIVATE_KEY }}",
+        "permission-contents": "write",
+        "permission-pull-requests": "write",
+    }
+    # No fallback to the workflow's token or to a personal token: "Allow GitHub Actions to create and
+    # approve pull requests" stays off, and the bot's commits must be the ones GitHub signs for the App.
+    cli = _job_step(workflow, job, BOT_JOBS[workflow, job])
+    assert cli["env"]["GITHUB_TOKEN"] == f"${{{{ steps.{mint['id']}.outputs.token }}}}"
+    names = [step.get("name") for step in definition["steps"]]
+    assert names[0] == APP_CHECK
+    assert names.index(MINT) < names.index(BOT_JOBS[workflow, job])
+
+
+def test_the_apps_private_key_reaches_no_script_only_the_token_action() -> None:
+    for name in NAMES:
+        for job_name, step in steps(name):
+            if step.get("uses", "").startswith(APP_TOKEN_ACTION):
+                continue
+            # Anywhere else, only whether a secret is set: never its value.
+            for expression in re.findall(r"\$\{\{.*?\}\}", json.dumps(step)):
+                if SECRET.search(expression):
+                    assert re.fullmatch(r"\$\{\{ secrets\.\w+ != '' \}\}", expression), f"{name}: {job_name}"
+    # The personal token of the old set-up is never used.
+    assert "SNAPSTART_PR_TOKEN }}" not in "".join((WORKFLOWS / n).read_text(encoding="utf-8") for n in NAMES)
 
 
 def test_no_job_without_an_environment_references_a_secret() -> None:
@@ -337,11 +383,13 @@ def test_no_job_without_an_environment_references_a_secret() -> None:
             assert "environment" in job or not SECRET.search(text), f"{name}: {job_name}"
             assert job.get("secrets") != "inherit", f"{name}: {job_name}"
             referenced += len(SECRET.findall(text))
-    assert referenced == 4  # SNAPSTART_PR_TOKEN, checked and then used by open-pr and by keep
+    # In open-pr and in keep: whether the App's key and the old personal token are set, and the key
+    # handed to create-github-app-token.
+    assert referenced == 6
 
 
 def test_the_secret_check_catches_a_secret_read_outside_an_environment() -> None:
-    job = {"steps": [{"env": {"T": "${{ secrets.SNAPSTART_PR_TOKEN || github.token }}"}}]}
+    job = {"steps": [{"with": {"private-key": "${{ secrets.SNAPSTART_APP_PRIVATE_KEY || '' }}"}}]}
     assert SECRET.search(json.dumps(job))
     assert SECRET.search(json.dumps({"env": {"T": "${{ secrets['X'] }}"}}))
     assert not SECRET.search(json.dumps({"env": {"T": "${{ github.token }}"}}))
@@ -653,19 +701,57 @@ def test_an_input_cannot_inject_shell(shell: Any) -> None:
     ]
 
 
-def test_open_pr_stops_first_with_a_clear_message_when_the_bot_token_is_missing(shell: Any) -> None:
-    open_pr = jobs("scan.yml")["open-pr"]
-    check = step_named("scan.yml", "Require the bot's token")
-    assert open_pr["steps"][0] == check
-    assert check["env"] == {"SNAPSTART_PR_TOKEN": "${{ secrets.SNAPSTART_PR_TOKEN }}"}
-    # A missing environment secret reads as an empty string.
-    missing = shell.run(check["run"], SNAPSTART_PR_TOKEN="")
-    assert missing.returncode == 1
-    assert missing.stdout.startswith("::error title=SNAPSTART_PR_TOKEN is not set::")
-    assert "snapstart-pr environment has no secret SNAPSTART_PR_TOKEN" in missing.stdout
-    assert "Contents and Pull requests read and write" in missing.stdout
-    present = shell.run(check["run"], SNAPSTART_PR_TOKEN="github_pat_x")
-    assert (present.returncode, present.stdout) == (0, "")
+APP_NOT_SET_UP = "::error title=The bot's GitHub App is not set up::The snapstart-pr environment has no "
+PAT_GONE = "SNAPSTART_PR_TOKEN is still set: the personal-token set-up is gone, remove that secret."
+README_STEP = '(README, "Set-up from zero", the GitHub App step)'
+
+
+def test_open_pr_and_keep_check_the_app_with_the_same_step() -> None:
+    assert _job_step("scan.yml", "open-pr", APP_CHECK) == _job_step("keep.yml", "keep", APP_CHECK)
+
+
+@pytest.mark.parametrize(
+    ("client_id", "key_set", "missing"),
+    [
+        ("", "false", "the variable SNAPSTART_APP_CLIENT_ID and the secret SNAPSTART_APP_PRIVATE_KEY"),
+        ("", "true", "the variable SNAPSTART_APP_CLIENT_ID"),
+        (" \n", "true", "the variable SNAPSTART_APP_CLIENT_ID"),
+        ("Iv23liAbCdEf", "false", "the secret SNAPSTART_APP_PRIVATE_KEY"),
+    ],
+)
+@pytest.mark.parametrize("pat_set", ["false", "true"])
+def test_a_bot_job_stops_first_with_one_clear_error_while_the_app_is_not_set_up(
+    shell: Any, client_id: str, key_set: str, missing: str, pat_set: str
+) -> None:
+    check = _job_step("scan.yml", "open-pr", APP_CHECK)
+    # The key itself never reaches the script: only whether it is set (a missing secret reads as '').
+    assert check["env"] == {
+        "SNAPSTART_APP_CLIENT_ID": "${{ vars.SNAPSTART_APP_CLIENT_ID }}",
+        "SNAPSTART_APP_PRIVATE_KEY_SET": "${{ secrets.SNAPSTART_APP_PRIVATE_KEY != '' }}",
+        "SNAPSTART_PR_TOKEN_SET": "${{ secrets.SNAPSTART_PR_TOKEN != '' }}",
+    }
+    result = shell.run(
+        check["run"],
+        SNAPSTART_APP_CLIENT_ID=client_id,
+        SNAPSTART_APP_PRIVATE_KEY_SET=key_set,
+        SNAPSTART_PR_TOKEN_SET=pat_set,
+    )
+    assert result.returncode == 1
+    [line] = result.stdout.splitlines()  # one annotation, all of it on one line
+    assert line.startswith(f"{APP_NOT_SET_UP}{missing}. The bot is a GitHub App:")
+    assert f"the snapstart-pr environment {README_STEP}." in line
+    # A repository still set up for the personal token is told that set-up is gone.
+    assert (PAT_GONE in line) is (pat_set == "true")
+
+
+def test_a_bot_job_goes_on_once_the_app_is_set_up_and_asks_to_remove_the_old_token(shell: Any) -> None:
+    check = _job_step("keep.yml", "keep", APP_CHECK)
+    app = {"SNAPSTART_APP_CLIENT_ID": "Iv23liAbCdEf", "SNAPSTART_APP_PRIVATE_KEY_SET": "true"}
+    ready = shell.run(check["run"], **app, SNAPSTART_PR_TOKEN_SET="false")
+    assert (ready.returncode, ready.stdout, ready.stderr) == (0, "", "")
+    leftover = shell.run(check["run"], **app, SNAPSTART_PR_TOKEN_SET="true")
+    assert leftover.returncode == 0
+    assert leftover.stdout == f"::warning title=SNAPSTART_PR_TOKEN is not used::{PAT_GONE} {README_STEP}\n"
 
 
 def test_the_plan_summary_step_appends_plan_md_to_the_job_summary(shell: Any) -> None:
@@ -1164,13 +1250,13 @@ def test_keep_runs_only_for_keep_comments_on_pull_requests() -> None:
     }
 
 
-def test_keep_writes_only_with_the_bot_token_of_the_snapstart_pr_environment() -> None:
+def test_keep_writes_only_with_the_apps_token_of_the_snapstart_pr_environment() -> None:
     job = jobs("keep.yml")["keep"]
     assert load("keep.yml")["permissions"] == {}
     assert job["permissions"] == {"contents": "read"}
     assert job["environment"] == "snapstart-pr"
     token = step_named("keep.yml", "Carry out the keep request")["env"]["GITHUB_TOKEN"]
-    assert token == "${{ secrets.SNAPSTART_PR_TOKEN }}"
+    assert token == "${{ steps.app-token.outputs.token }}"
 
 
 def test_keep_checks_out_the_default_branch_and_never_the_pull_requests_code() -> None:
