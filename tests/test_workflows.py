@@ -1242,12 +1242,29 @@ def test_keep_runs_only_for_keep_comments_on_pull_requests() -> None:
     document = load("keep.yml")
     assert document["on"] == {"issue_comment": {"types": ["created"]}}
     job = jobs("keep.yml")["keep"]
-    assert job["if"] == "github.event.issue.pull_request && startsWith(github.event.comment.body, '/keep')"
+    assert job["if"] == (
+        "github.event.issue.pull_request && startsWith(github.event.comment.body, '/keep')"
+        """ && contains(fromJSON('["OWNER","MEMBER","COLLABORATOR"]'),"""
+        " github.event.comment.author_association)"
+    )
     # One at a time per pull request: each commits on top of the previous one's head.
     assert document["concurrency"] == {
         "group": "snapstart-cleaner-keep-${{ github.event.issue.number }}",
         "cancel-in-progress": False,
     }
+
+
+def test_keep_starts_only_for_owners_members_and_collaborators() -> None:
+    # An outsider's comment never starts a job that holds the App's key. The association is GitHub's,
+    # from the event; write access is still checked by keep itself, through the API.
+    condition = jobs("keep.yml")["keep"]["if"]
+    [listed] = re.findall(
+        r"contains\(fromJSON\('(\[.*?\])'\), github\.event\.comment\.author_association\)", condition
+    )
+    assert set(json.loads(listed)) == {"OWNER", "MEMBER", "COLLABORATOR"}
+    assert condition.count(" && ") == 2  # every condition must hold
+    for outsider in ("CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE"):
+        assert outsider not in condition
 
 
 def test_keep_writes_only_with_the_apps_token_of_the_snapstart_pr_environment() -> None:
