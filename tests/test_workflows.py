@@ -446,7 +446,9 @@ def test_the_apply_results_and_journal_are_uploaded_whatever_happened() -> None:
 
 def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
     workflow = load("plan-check.yml")
-    assert workflow["on"] == {"pull_request": {"paths": ["plans/**"]}}
+    assert workflow["on"] == {
+        "pull_request": {"types": ["opened", "synchronize", "reopened", "edited"], "paths": ["plans/**"]}
+    }
     checkouts = [s for _, s in steps("plan-check.yml") if s.get("uses", "").startswith("actions/checkout@")]
     base = next(s for s in checkouts if "path" in s.get("with", {}))
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
@@ -463,6 +465,22 @@ def test_the_plan_check_reads_the_pull_requests_own_commits_and_author() -> None
     assert head["with"]["fetch-depth"] == 0
     validate = step_named("plan-check.yml", "Validate")
     assert validate["env"]["PR_AUTHOR"] == "${{ github.event.pull_request.user.login }}"
+    # Whether the first commit is the bot's is GitHub's answer (commits API), with the job's read token.
+    assert validate["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert validate["env"]["GH_REPO"] == "${{ github.repository }}"
+    assert 'gh api "repos/$GH_REPO/commits/$first"' in validate["run"]
+    # Not the e-mail in the commit, which anyone can write.
+    assert "%ae" not in validate["run"] and "noreply" not in validate["run"]
+
+
+def test_the_description_is_re_rendered_after_someone_edits_it() -> None:
+    # `edited`: a title or description changed by hand is put back to what the plans render to before
+    # anyone approves (apply's page_is_the_plan then refuses a page that still lies at merge).
+    assert "edited" in load("plan-check.yml")["on"]["pull_request"]["types"]
+    refresh = step_named("plan-check.yml", REFRESH)
+    assert "github.event.action" not in json.dumps(refresh)  # on every trigger alike
+    # Written with the job's token, whose edits start no workflow: the refresh does not trigger itself.
+    assert refresh["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
 
 
 REFRESH = "Refresh the pull request's description"
@@ -575,6 +593,21 @@ elif args[0] == "open-pr":
     sys.exit(int(os.environ.get("FAKE_OPEN_PR_EXIT", "0")))
 """
 
+# A stand-in for `gh api PATH` (with GH_TOKEN set, as the step sets it): logs its arguments and answers
+# with $FAKE_GH_ROOT/PATH.json, or fails as gh does on a 404 when there is none.
+FAKE_GH = r"""#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_GH_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\n")
+answer = os.path.join(os.environ["FAKE_GH_ROOT"], args[-1] + ".json")
+if args[:1] != ["api"] or len(args) != 2 or not os.environ.get("GH_TOKEN") or not os.path.isfile(answer):
+    sys.stderr.write("gh: Not Found (HTTP 404)\n")
+    sys.exit(1)
+with open(answer) as body:
+    sys.stdout.write(body.read())
+"""
+
 
 @pytest.fixture
 def shell(tmp_path: Path) -> Iterator[Any]:
@@ -589,6 +622,9 @@ def shell(tmp_path: Path) -> Iterator[Any]:
     fake = bin_dir / "snapstart-cleaner"
     fake.write_text(FAKE_CLI.replace("python3", Path(sys.executable).as_posix(), 1), encoding="utf-8")
     fake.chmod(0o755)
+    gh = bin_dir / "gh"
+    gh.write_text(FAKE_GH.replace("python3", Path(sys.executable).as_posix(), 1), encoding="utf-8")
+    gh.chmod(0o755)
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     base_env = {
@@ -604,6 +640,8 @@ def shell(tmp_path: Path) -> Iterator[Any]:
         "GITHUB_OUTPUT": str(tmp_path / "output"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
         "FAKE_LOG": str(tmp_path / "cli.log"),
+        "FAKE_GH_ROOT": str(tmp_path / "github"),
+        "FAKE_GH_LOG": str(tmp_path / "gh.log"),
     }
 
     class Shell:
@@ -627,6 +665,42 @@ def shell(tmp_path: Path) -> Iterator[Any]:
             emails = {"GIT_AUTHOR_EMAIL": author, "GIT_COMMITTER_EMAIL": committer or author}
             self.git("commit", "-q", "--allow-empty", "-m", message, **emails)
             return self.git("rev-parse", "HEAD")
+
+        def github_commit(
+            self,
+            sha: str,
+            *,
+            verified: bool,
+            reason: str,
+            author: str | None,
+            author_type: str = "Bot",
+            committer: str | None = None,
+        ) -> None:
+            """What GitHub's commits API answers for `sha` in REPOSITORY: its signature verification and
+            the accounts its author and committer resolve to (None: no account)."""
+            answer = tmp_path / "github" / "repos" / REPOSITORY / "commits" / f"{sha}.json"
+            answer.parent.mkdir(parents=True, exist_ok=True)
+            account = {"login": author, "type": author_type} if author is not None else None
+            committer_account = account if committer is None else {"login": committer, "type": "User"}
+            body = {
+                "sha": sha,
+                "commit": {"verification": {"verified": verified, "reason": reason}},
+                "author": account,
+                "committer": committer_account,
+            }
+            answer.write_text(json.dumps(body), encoding="utf-8")
+
+        def bot_commit(self, files: dict[str, str], message: str) -> str:
+            """A commit as the App makes it through the API: the bot's e-mail, signed by GitHub."""
+            sha: str = self.commit(files, message, author=BOT_EMAIL)
+            self.github_commit(sha, verified=True, reason="valid", author=BOT_LOGIN)
+            return sha
+
+        def gh_calls(self) -> list[list[str]]:
+            log = tmp_path / "gh.log"
+            if not log.exists():
+                return []
+            return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
         def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
@@ -766,10 +840,11 @@ def _plan(versions: list[str]) -> str:
     return json.dumps({"delete": versions}, indent=2) + "\n"
 
 
-# open-pr commits with its token's identity: GitHub's no-reply address of the bot account that is then the
-# plan pull request's author.
-BOT_LOGIN = "snapstart-bot"
-BOT_EMAIL = "41898282+snapstart-bot@users.noreply.github.com"
+# The App's bot: the plan pull request's author, and the author of the commits open-pr and keep make
+# through the API (GitHub signs them). Its e-mail is public: anyone can write it into a git commit.
+BOT_LOGIN = "snapstart-cleaner[bot]"
+BOT_EMAIL = "41898282+snapstart-cleaner[bot]@users.noreply.github.com"
+REPOSITORY = "acme/infra"
 NO_PROVENANCE = (
     "the plan's provenance could not be established here;"
     " apply checks it against the scan workflow's artifact"
@@ -777,8 +852,17 @@ NO_PROVENANCE = (
 OUTSIDE = "a plan PR may only change plan folders; apply will refuse it"
 
 
-def _plan_check(shell: Any, base: str, pr_author: str = BOT_LOGIN) -> subprocess.CompletedProcess[str]:
-    return shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base, PR_AUTHOR=pr_author)
+def _plan_check(
+    shell: Any, base: str, pr_author: str = BOT_LOGIN, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return shell.run(
+        step_named("plan-check.yml", "Validate")["run"],
+        BASE_SHA=base,
+        PR_AUTHOR=pr_author,
+        GH_REPO=REPOSITORY,
+        GH_TOKEN="ghs_job",
+        **env,
+    )
 
 
 def _comment(shell: Any) -> str:
@@ -795,8 +879,8 @@ def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_
 ) -> None:
     base = shell.commit({"README.md": "x\n", "plans/old/plan.json": _plan(["a"])}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    bots = shell.commit(
-        {"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner", author=BOT_EMAIL
+    bots = shell.bot_commit(
+        {"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner"
     )
     shell.commit({"plans/p1/plan.json": _plan(["1", "3"]), "plans/p1/plan.md": "2\n"}, "review: drop 2")
     shell.commit({"plans/p1/plan.json": _plan(["3"])}, "review: drop 1")
@@ -810,7 +894,12 @@ def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_
     assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["1", "2", "3"]}
     comment = _comment(shell)
     assert "`plans/p1/plan.json`: valid" in comment
-    assert f"the branch's first commit {bots[:12]}, by @{BOT_LOGIN} (the pull request's author)" in comment
+    assert (
+        f"the branch's first commit {bots[:12]}, by @{BOT_LOGIN} (the pull request's author; signature"
+        " verified by GitHub)" in comment
+    )
+    # GitHub was asked about that commit, in this repository.
+    assert shell.gh_calls() == [["api", f"repos/{REPOSITORY}/commits/{bots}"]]
     assert "1 versions to delete, estimated savings $4.2/month." in comment
     # Worded as the review page's section, so a reviewer finds the same versions under the same name.
     assert "Dropped in review:\n- `us-east-1 api:1`\n" in comment
@@ -822,9 +911,8 @@ def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_
 def test_the_plan_check_says_when_review_dropped_nothing_in_the_page_s_words(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
-    run = step_named("plan-check.yml", "Validate")["run"]
-    result = shell.run(run, BASE_SHA=base, PR_AUTHOR=BOT_LOGIN, FAKE_DROPPED="[]")
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner")
+    result = _plan_check(shell, base, FAKE_DROPPED="[]")
     assert result.returncode == 0, result.stderr + result.stdout
     comment = _comment(shell)
     assert "No version dropped in review." in comment
@@ -836,7 +924,7 @@ def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) 
     # writes into it, it is not the branch's first commit.
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner")
     shell.git("rm", "-q", "-r", "plans/p1")
     shell.commit({"plans/p2/plan.json": _plan(["9"]), "plans/p2/plan.md": "9\n"}, "swap", author=BOT_EMAIL)
     result = _plan_check(shell, base)
@@ -854,55 +942,105 @@ def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) 
 
 
 def test_an_edit_of_a_plan_already_on_the_base_branch_has_no_provenance_here(shell: Any) -> None:
-    base = shell.commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier", author=BOT_EMAIL)
+    base = shell.bot_commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier")
     shell.git("checkout", "-q", "-b", "edit")
-    shell.commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c", author=BOT_EMAIL)
+    # Even a commit GitHub verifies as the bot's gives no original for a plan it did not add.
+    shell.bot_commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c")
     result = _plan_check(shell, base)
     assert result.returncode == 1
     assert _errors(result) == [f"::error file=plans/old/plan.json::plans/old/plan.json: {NO_PROVENANCE}"]
     assert all("--against" not in call for call in shell.calls())
 
 
-@pytest.mark.parametrize(
-    ("author", "committer", "is_the_bots"),
-    [
-        (BOT_EMAIL, BOT_EMAIL, True),
-        ("snapstart-bot@users.noreply.github.com", "", True),  # the no-reply address without the id
-        ("7+SnapStart-Bot@Users.NoReply.GitHub.com", "", True),  # addresses are case-insensitive
-        ("t@example.com", "", False),
-        (BOT_EMAIL, "t@example.com", False),  # rewritten (amended, rebased) by someone else
-        ("t@example.com", BOT_EMAIL, False),
-        ("evil+snapstart-bot@users.noreply.github.com", "", False),
-        ("41898282+snapstart-bot-2@users.noreply.github.com", "", False),
-        ("snapstart-bot@users.noreply.github.com.example.com", "", False),
-        ("snapstart-bot@example.com", "", False),
-    ],
-)
-def test_the_first_commit_gives_the_original_only_when_the_pr_author_made_it(
-    shell: Any, author: str, committer: str, is_the_bots: bool
-) -> None:
-    base = shell.commit({"README.md": "x\n"}, "base")
+def _first_commit(shell: Any, author: str = BOT_EMAIL) -> str:
+    base: str = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=author, committer=committer)
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=author)
+    return base
+
+
+def _gives_the_original(shell: Any, result: subprocess.CompletedProcess[str]) -> bool:
+    compared = "--against" in shell.calls()[0]
+    # Either compared with the original, or an error that the provenance is not established here.
+    assert (result.returncode, NO_PROVENANCE in result.stdout) == ((0, False) if compared else (1, True))
+    return compared
+
+
+# What GitHub answers about the branch's first commit (committer None: the author's account).
+GITHUB_SAYS = {
+    "made by the App through the API": (True, "valid", BOT_LOGIN, "Bot", None),
+    "made by the App, committed by GitHub's web-flow": (True, "valid", BOT_LOGIN, "Bot", "web-flow"),
+    # Attack: a writer commits with git under the bot's e-mail. GitHub resolves the e-mail to the bot's
+    # account, but nobody signed the commit.
+    "forged with the bot's e-mail, unsigned": (False, "unsigned", BOT_LOGIN, "Bot", None),
+    "forged with the bot's e-mail, signed by a key GitHub does not know": (
+        False, "unknown_key", BOT_LOGIN, "Bot", None,
+    ),
+    # Attack: the writer signs the forgery with their own key: verified, but they are its committer.
+    "forged with the bot's e-mail, signed by the writer": (True, "valid", BOT_LOGIN, "Bot", "mallory"),
+    # Both halves of GitHub's verdict must say so.
+    "not verified, whatever the reason says": (False, "valid", BOT_LOGIN, "Bot", None),
+    "verified, with a reason other than valid": (True, "bad_email", BOT_LOGIN, "Bot", None),
+    "a verified commit by a person": (True, "valid", "mallory", "User", None),
+    "a verified commit by another App": (True, "valid", "other-app[bot]", "Bot", "web-flow"),
+    "an author that is no account": (True, "valid", None, "Bot", "web-flow"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("what", list(GITHUB_SAYS))
+def test_the_first_commit_gives_the_original_only_when_github_verifies_it_as_the_bots(
+    shell: Any, what: str
+) -> None:
+    verified, reason, author, author_type, committer = GITHUB_SAYS[what]
+    base = _first_commit(shell)
+    first = shell.git("rev-parse", "HEAD")
+    shell.github_commit(
+        first, verified=verified, reason=reason, author=author, author_type=author_type, committer=committer
+    )
     result = _plan_check(shell, base)
-    assert ("--against" in shell.calls()[0]) is is_the_bots
-    assert (result.returncode, NO_PROVENANCE in result.stdout) == ((0, False) if is_the_bots else (1, True))
+    assert _gives_the_original(shell, result) is what.startswith("made by the App")
+    assert shell.gh_calls() == [["api", f"repos/{REPOSITORY}/commits/{first}"]]
+
+
+def test_a_commit_by_the_pull_requests_author_who_is_a_person_gives_no_original(shell: Any) -> None:
+    # A plan pull request is the App's; one a person opened has no bot commit, however verified theirs.
+    base = _first_commit(shell, author="mallory@example.com")
+    shell.github_commit(shell.git("rev-parse", "HEAD"), verified=True, reason="valid", author="mallory",
+                        author_type="User")  # fmt: skip
+    assert not _gives_the_original(shell, _plan_check(shell, base, pr_author="mallory"))
+
+
+def test_a_commit_of_the_workflow_token_gives_no_original(shell: Any) -> None:
+    # github-actions[bot] is every workflow's token, not the App: never the scan bot.
+    base = _first_commit(shell)
+    shell.github_commit(
+        shell.git("rev-parse", "HEAD"), verified=True, reason="valid", author="github-actions[bot]"
+    )
+    assert not _gives_the_original(shell, _plan_check(shell, base, pr_author="github-actions[bot]"))
+
+
+def test_when_github_cannot_be_asked_the_provenance_is_not_established(shell: Any) -> None:
+    # Fail closed: gh fails (here a 404: GitHub has no answer for the commit), so the commit is not the
+    # bot's, whatever its e-mail says.
+    base = _first_commit(shell)
+    assert not _gives_the_original(shell, _plan_check(shell, base))
+    assert len(shell.gh_calls()) == 1
 
 
 def test_no_pull_request_author_means_no_original(shell: Any) -> None:
-    base = shell.commit({"README.md": "x\n"}, "base")
-    shell.git("checkout", "-q", "-b", "plan-pr")
-    # An empty login must not make `@users.noreply.github.com` the bot's address.
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author="@users.noreply.github.com")
+    base = _first_commit(shell)
+    shell.github_commit(shell.git("rev-parse", "HEAD"), verified=True, reason="valid", author="")
+    # An empty login must not match an empty answer: GitHub is not even asked.
     result = _plan_check(shell, base, pr_author="")
     assert result.returncode == 1
     assert "--against" not in shell.calls()[0]
+    assert shell.gh_calls() == []
 
 
 def test_every_changed_file_outside_a_one_level_plan_folder_is_an_error(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n", "cleaner/applier.py": "a\n", "pyproject.toml": "[x]\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner")
     shell.commit(
         {
             "cleaner/applier.py": "b\n",
@@ -943,7 +1081,7 @@ def test_a_file_name_cannot_start_a_workflow_command_or_break_the_comment(shell:
     shell.git("checkout", "-q", "-b", "plan-pr")
     odd_plan = "plans/a,b:c`\n::warning::injected/plan.json"  # one level deep: a plan, oddly named
     files = {odd_plan: _plan(["1"]), "plans/x\r%,:\n::warning::y/notes.txt": "x\n"}
-    shell.commit(files, "odd names", author=BOT_EMAIL)
+    shell.bot_commit(files, "odd names")
     result = _plan_check(shell, base)
     assert result.returncode == 1
     assert [line for line in result.stdout.splitlines() if not line.startswith("::error ")] == []
@@ -959,7 +1097,7 @@ def test_a_file_name_cannot_start_a_workflow_command_or_break_the_comment(shell:
 def test_a_merge_of_the_base_branch_keeps_the_bots_commit_first(shell: Any) -> None:
     shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1", "2"])}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1", "2"])}, "scanner")
     shell.git("checkout", "-q", "main")
     base = shell.commit({"README.md": "y\n"}, "main moves on")
     shell.git("checkout", "-q", "plan-pr")
@@ -973,7 +1111,7 @@ def test_a_merge_of_the_base_branch_keeps_the_bots_commit_first(shell: Any) -> N
 def test_the_plan_check_fails_when_validation_fails(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
     fake = shell.root / "bin" / "snapstart-cleaner"
     fake.write_text(fake.read_text(encoding="utf-8") + "sys.exit(1)\n", encoding="utf-8")
     result = _plan_check(shell, base)
@@ -982,7 +1120,7 @@ def test_the_plan_check_fails_when_validation_fails(shell: Any) -> None:
 
 
 def test_the_plan_check_fails_closed_when_the_base_commit_is_missing(shell: Any) -> None:
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
     result = _plan_check(shell, "0" * 40)
     assert result.returncode != 0
     assert shell.calls() == []
