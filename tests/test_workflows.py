@@ -1126,14 +1126,27 @@ def test_the_plan_check_fails_closed_when_the_base_commit_is_missing(shell: Any)
     assert shell.calls() == []
 
 
+def _merge(shell: Any, branch: str) -> str:
+    """Merges `branch` into main as GitHub's merge button does: a merge commit whose first parent is
+    main's previous head."""
+    shell.git("checkout", "-q", "main")
+    shell.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #7 from acme/{branch}", branch)
+    sha: str = shell.git("rev-parse", "HEAD")
+    return sha
+
+
 def _apply_history(shell: Any) -> tuple[str, str]:
+    """main's head before the push, and the pushed merge of a pull request of two commits."""
     before = shell.commit({"plans/old/plan.json": _plan(["a"]), "README.md": "x\n"}, "earlier")
+    shell.git("checkout", "-q", "-b", "plan-pr")
     shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "plan p1")
     shell.commit({"plans/p2/plan.json": _plan(["2"]), "README.md": "y\n"}, "plan p2")
-    return before, shell.git("rev-parse", "HEAD")
+    return before, _merge(shell, "plan-pr")
 
 
 LIST_PLANS = "One apply job per changed plan"
+FIRST_PARENT = "Require a single merge on top of the previous head"
+JUDGE = ".snapstart-cleaner-judge"
 
 
 def _outputs(shell: Any) -> dict[str, str]:
@@ -1223,11 +1236,118 @@ def test_a_plan_path_reaches_targets_exactly_and_stays_one_output_line(shell: An
     assert json.loads(_outputs(shell)["matrix"])["include"] == [{"plan": odd}]
 
 
-def test_a_push_without_a_usable_before_commit_compares_with_the_parent(shell: Any) -> None:
+def _first_parent_check(shell: Any, before: str, sha: str) -> subprocess.CompletedProcess[str]:
+    return shell.run(step_named("apply.yml", FIRST_PARENT)["run"], BEFORE=before, GITHUB_SHA=sha)
+
+
+NOT_ONE_MERGE = "::error title=Not a single merge on top of the default branch::"
+
+
+def test_a_merge_whose_first_parent_is_the_previous_head_goes_on(shell: Any) -> None:
+    before, sha = _apply_history(shell)
+    result = _first_parent_check(shell, before, sha)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    # A single commit pushed on top (a squash merge) has `before` as its first parent too.
+    single = shell.commit({"plans/p3/plan.json": _plan(["3"])}, "squashed")
+    assert _first_parent_check(shell, sha, single).returncode == 0
+
+
+def _refused(result: subprocess.CompletedProcess[str], before: str, sha: str) -> None:
+    assert result.returncode == 1
+    [line] = result.stdout.splitlines()
+    assert line.startswith(
+        f"{NOT_ONE_MERGE}The push's previous head ({before}) is not the first parent of {sha}"
+    )
+    assert "Nothing is applied" in line
+
+
+def test_a_push_of_two_commits_is_refused(shell: Any) -> None:
+    # The judge would be `before`, two commits back: the first of the two never went through it.
+    before = shell.commit({"README.md": "x\n"}, "earlier")
+    shell.commit({"cleaner/applier.py": "judge differently\n"}, "change the judge")
+    sha = shell.commit({"plans/p1/plan.json": _plan(["1"])}, "and a plan")
+    _refused(_first_parent_check(shell, before, sha), before, sha)
+
+
+def test_a_push_of_a_merge_whose_first_parent_is_not_the_previous_head_is_refused(shell: Any) -> None:
+    # A branch that merged the default branch in, pushed to it: `before` is only the merge's second
+    # parent, and the branch's own commits never went through the judge.
+    shell.commit({"README.md": "x\n"}, "earlier")
+    shell.git("checkout", "-q", "-b", "other")
+    shell.commit({"cleaner/applier.py": "judge differently\n"}, "elsewhere")
+    shell.git("checkout", "-q", "main")
+    before = shell.commit({"plans/p1/plan.json": _plan(["1"])}, "main moves on")
+    shell.git("checkout", "-q", "other")
+    shell.git("merge", "-q", "--no-ff", "-m", "merge main into other", "main")
+    sha = shell.git("rev-parse", "HEAD")
+    assert shell.git("rev-parse", f"{sha}^2") == before
+    _refused(_first_parent_check(shell, before, sha), before, sha)
+
+
+def test_a_force_push_is_refused(shell: Any) -> None:
+    shell.commit({"README.md": "x\n"}, "earlier")
+    shell.git("checkout", "-q", "-b", "rewritten")
+    before = shell.commit({"plans/p1/plan.json": _plan(["1"])}, "the old head")
+    shell.git("checkout", "-q", "main")
+    shell.git("branch", "-q", "-D", "rewritten")
+    sha = shell.commit({"plans/p1/plan.json": _plan(["1", "2"])}, "the new head")
+    _refused(_first_parent_check(shell, before, sha), before, sha)
+
+
+def test_a_push_without_a_before_commit_is_refused_rather_than_judged_by_the_merge(shell: Any) -> None:
+    # A new branch: GitHub sends forty zeros. The old fallback compared with the first parent, but the
+    # judge installed from `before` would then not exist: fail closed.
     _, sha = _apply_history(shell)
-    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE="0" * 40, GITHUB_SHA=sha)
-    assert result.returncode == 0, result.stderr
-    assert shell.calls() == [["targets", "--format", "github-matrix", "--plans", "plans/p2/plan.json"]]
+    _refused(_first_parent_check(shell, "0" * 40, sha), "0" * 40, sha)
+    assert _first_parent_check(shell, "", sha).stdout.startswith(
+        f"{NOT_ONE_MERGE}The push's previous head (none)"
+    )
+    root = shell.git("rev-list", "--max-parents=0", "HEAD")
+    assert "(none): several commits" in _first_parent_check(shell, root, root).stdout
+
+
+def test_the_plans_job_checks_the_first_parent_before_it_installs_anything() -> None:
+    names = [step.get("name") for step in jobs("apply.yml")["plans"]["steps"]]
+    assert names.index(FIRST_PARENT) < names.index("Install snapstart-cleaner") < names.index(LIST_PLANS)
+    check = step_named("apply.yml", FIRST_PARENT)
+    assert check["env"] == {"BEFORE": "${{ github.event.before }}"}
+    # The apply jobs run only after it passed.
+    assert jobs("apply.yml")["apply"]["needs"] == "plans"
+
+
+@pytest.mark.parametrize("job", ["plans", "apply"])
+def test_apply_judges_with_snapstart_cleaner_from_before_the_merge(job: str) -> None:
+    # A plan pull request that also edits cleaner/ cannot change the code that judges it: both jobs
+    # install from the merge's first parent, checked out apart from the merge.
+    job_steps = jobs("apply.yml")[job]["steps"]
+    checkouts = [s for s in job_steps if s.get("uses", "").startswith("actions/checkout@")]
+    merge, judge = checkouts
+    # The merge commit (GITHUB_SHA) gives the plans and [tool.cleaner]; the commands run in it.
+    assert "ref" not in merge["with"] and "path" not in merge["with"]
+    assert judge["with"] == {"ref": "${{ github.event.before }}", "path": JUDGE, "persist-credentials": False}
+    install = next(s for s in job_steps if s.get("name") == "Install snapstart-cleaner")
+    assert job_steps.index(judge) < job_steps.index(install)
+    assert install["run"].splitlines() == [
+        f"python -m pip install --require-hashes -r {JUDGE}/.github/requirements.txt",
+        f"python -m pip install --no-deps --no-build-isolation --no-index ./{JUDGE}",
+    ]
+    assert not any("working-directory" in s for s in job_steps)
+    assert "defaults" not in jobs("apply.yml")[job] and "defaults" not in load("apply.yml")
+
+
+def test_no_apply_job_installs_snapstart_cleaner_from_the_merge() -> None:
+    installs = 0
+    for job_name, step in steps("apply.yml"):
+        for line in step.get("run", "").splitlines():
+            if "pip install" not in line and "pip3 install" not in line:
+                continue
+            installs += 1
+            words = line.split()
+            targets = [w for i, w in enumerate(words[words.index("install") + 1 :]) if not w.startswith("-")]
+            assert targets, f"{job_name}: {line}"
+            assert all(w.startswith((f"{JUDGE}/", f"./{JUDGE}")) for w in targets), f"{job_name}: {line}"
+            assert "-e" not in words and "--editable" not in words
+    assert installs == 4  # requirements and package, in both jobs
 
 
 # --- scan.yml's fan-out scripts -----------------------------------------------------------------------
