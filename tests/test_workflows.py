@@ -855,7 +855,7 @@ OUTSIDE = "a plan PR may only change plan folders; apply will refuse it"
 def _plan_check(
     shell: Any, base: str, pr_author: str = BOT_LOGIN, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    return shell.run(
+    result: subprocess.CompletedProcess[str] = shell.run(
         step_named("plan-check.yml", "Validate")["run"],
         BASE_SHA=base,
         PR_AUTHOR=pr_author,
@@ -863,6 +863,7 @@ def _plan_check(
         GH_TOKEN="ghs_job",
         **env,
     )
+    return result
 
 
 def _comment(shell: Any) -> str:
@@ -1237,7 +1238,10 @@ def test_a_plan_path_reaches_targets_exactly_and_stays_one_output_line(shell: An
 
 
 def _first_parent_check(shell: Any, before: str, sha: str) -> subprocess.CompletedProcess[str]:
-    return shell.run(step_named("apply.yml", FIRST_PARENT)["run"], BEFORE=before, GITHUB_SHA=sha)
+    result: subprocess.CompletedProcess[str] = shell.run(
+        step_named("apply.yml", FIRST_PARENT)["run"], BEFORE=before, GITHUB_SHA=sha
+    )
+    return result
 
 
 NOT_ONE_MERGE = "::error title=Not a single merge on top of the default branch::"
