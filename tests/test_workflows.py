@@ -1,7 +1,7 @@
 """The GitHub Actions workflows: zizmor and actionlint find nothing, the README's security rules hold
 structurally (pinned actions, least permissions, no expression expansion inside `run:`), they agree with
 the roles `iam-template` trusts, and their shell steps do what they say when run against a real git
-history with a stand-in `snapstart-cleaner`."""
+history with stand-ins for `snapstart-cleaner` and `gh`."""
 
 from __future__ import annotations
 
@@ -612,7 +612,7 @@ with open(answer) as body:
 @pytest.fixture
 def shell(tmp_path: Path) -> Iterator[Any]:
     """Runs a workflow step's script as GitHub does (bash -eo pipefail) in a scratch git repository,
-    with `snapstart-cleaner` replaced by FAKE_CLI."""
+    with `snapstart-cleaner` replaced by FAKE_CLI and `gh` by FAKE_GH."""
     if shutil.which("bash") is None or shutil.which("git") is None:
         pytest.skip("bash and git are needed to run the workflow scripts")
     repo = tmp_path / "repo"
