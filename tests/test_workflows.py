@@ -1,7 +1,7 @@
 """The GitHub Actions workflows: zizmor and actionlint find nothing, the README's security rules hold
 structurally (pinned actions, least permissions, no expression expansion inside `run:`), they agree with
 the roles `iam-template` trusts, and their shell steps do what they say when run against a real git
-history with a stand-in `snapstart-cleaner`."""
+history with stand-ins for `snapstart-cleaner` and `gh`."""
 
 from __future__ import annotations
 
@@ -172,6 +172,7 @@ NODE_24_RELEASES = {
     "aws-actions/configure-aws-credentials": ("e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"),
     "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
     "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/create-github-app-token": ("1b10c78c7865c340bc4f6099eb2f838309f1e8c3", "v3.1.1"),
 }
 
 
@@ -315,15 +316,60 @@ def test_the_plan_pull_request_is_opened_by_a_job_without_aws_access() -> None:
 SECRET = re.compile(r"\bsecrets\s*[.\[]")
 
 
-def test_the_open_pr_job_reads_the_bot_token_from_the_snapstart_pr_environment() -> None:
-    open_pr = jobs("scan.yml")["open-pr"]
+# The jobs that write as the bot, and the step of each that runs the CLI with the App's token.
+BOT_JOBS = {
+    ("scan.yml", "open-pr"): "Open or update the pull request",
+    ("keep.yml", "keep"): "Carry out the keep request",
+}
+APP_CHECK = "Require the bot's GitHub App"
+MINT = "Mint the bot's token"
+APP_TOKEN_ACTION = "actions/create-github-app-token@"
+
+
+def _job_step(workflow: str, job: str, name: str) -> dict[str, Any]:
+    return next(step for step in jobs(workflow)[job]["steps"] if step.get("name") == name)
+
+
+@pytest.mark.parametrize(("workflow", "job"), list(BOT_JOBS))
+def test_the_bot_jobs_write_with_a_narrowed_app_token_minted_in_the_snapstart_pr_environment(
+    workflow: str, job: str
+) -> None:
+    definition = jobs(workflow)[job]
     # The README restricts this environment to the default branch: no other branch's workflow can read
-    # its secret (any workflow on any branch could read a repository secret and approve as the bot).
-    assert open_pr["environment"] == "snapstart-pr"
-    token = step_named("scan.yml", "Open or update the pull request")["env"]["GITHUB_TOKEN"]
-    # No fallback to the workflow's token: "Allow GitHub Actions to create and approve pull requests"
-    # stays off, and its pull requests would not trigger plan-check.
-    assert token == "${{ secrets.SNAPSTART_PR_TOKEN }}"
+    # the App's key (any workflow on any branch could read a repository secret and act as the bot).
+    assert definition["environment"] == "snapstart-pr"
+    # The workflow's own token stays read-only; the App's token carries every write.
+    assert definition["permissions"] == {"contents": "read"}
+    mint = _job_step(workflow, job, MINT)
+    assert mint["uses"].startswith(APP_TOKEN_ACTION)
+    # Inputs of v3.1.1's action.yml (`app-id` is deprecated there); the token is narrowed to the two
+    # permissions the CLI needs, for the App's installation on this repository only (the default).
+    assert mint["with"] == {
+        "client-id": "${{ vars.SNAPSTART_APP_CLIENT_ID }}",
+        "private-key": "${{ secrets.SNAPSTART_APP_PRIVATE_KEY }}",
+        "permission-contents": "write",
+        "permission-pull-requests": "write",
+    }
+    # No fallback to the workflow's token or to a personal token: "Allow GitHub Actions to create and
+    # approve pull requests" stays off, and the bot's commits must be the ones GitHub signs for the App.
+    cli = _job_step(workflow, job, BOT_JOBS[workflow, job])
+    assert cli["env"]["GITHUB_TOKEN"] == f"${{{{ steps.{mint['id']}.outputs.token }}}}"
+    names = [step.get("name") for step in definition["steps"]]
+    assert names[0] == APP_CHECK
+    assert names.index(MINT) < names.index(BOT_JOBS[workflow, job])
+
+
+def test_the_apps_private_key_reaches_no_script_only_the_token_action() -> None:
+    for name in NAMES:
+        for job_name, step in steps(name):
+            if step.get("uses", "").startswith(APP_TOKEN_ACTION):
+                continue
+            # Anywhere else, only whether a secret is set: never its value.
+            for expression in re.findall(r"\$\{\{.*?\}\}", json.dumps(step)):
+                if SECRET.search(expression):
+                    assert re.fullmatch(r"\$\{\{ secrets\.\w+ != '' \}\}", expression), f"{name}: {job_name}"
+    # The personal token of the old set-up is never used.
+    assert "SNAPSTART_PR_TOKEN }}" not in "".join((WORKFLOWS / n).read_text(encoding="utf-8") for n in NAMES)
 
 
 def test_no_job_without_an_environment_references_a_secret() -> None:
@@ -337,11 +383,13 @@ def test_no_job_without_an_environment_references_a_secret() -> None:
             assert "environment" in job or not SECRET.search(text), f"{name}: {job_name}"
             assert job.get("secrets") != "inherit", f"{name}: {job_name}"
             referenced += len(SECRET.findall(text))
-    assert referenced == 4  # SNAPSTART_PR_TOKEN, checked and then used by open-pr and by keep
+    # In open-pr and in keep: whether the App's key and the old personal token are set, and the key
+    # handed to create-github-app-token.
+    assert referenced == 6
 
 
 def test_the_secret_check_catches_a_secret_read_outside_an_environment() -> None:
-    job = {"steps": [{"env": {"T": "${{ secrets.SNAPSTART_PR_TOKEN || github.token }}"}}]}
+    job = {"steps": [{"with": {"private-key": "${{ secrets.SNAPSTART_APP_PRIVATE_KEY || '' }}"}}]}
     assert SECRET.search(json.dumps(job))
     assert SECRET.search(json.dumps({"env": {"T": "${{ secrets['X'] }}"}}))
     assert not SECRET.search(json.dumps({"env": {"T": "${{ github.token }}"}}))
@@ -398,7 +446,9 @@ def test_the_apply_results_and_journal_are_uploaded_whatever_happened() -> None:
 
 def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
     workflow = load("plan-check.yml")
-    assert workflow["on"] == {"pull_request": {"paths": ["plans/**"]}}
+    assert workflow["on"] == {
+        "pull_request": {"types": ["opened", "synchronize", "reopened", "edited"], "paths": ["plans/**"]}
+    }
     checkouts = [s for _, s in steps("plan-check.yml") if s.get("uses", "").startswith("actions/checkout@")]
     base = next(s for s in checkouts if "path" in s.get("with", {}))
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
@@ -415,6 +465,22 @@ def test_the_plan_check_reads_the_pull_requests_own_commits_and_author() -> None
     assert head["with"]["fetch-depth"] == 0
     validate = step_named("plan-check.yml", "Validate")
     assert validate["env"]["PR_AUTHOR"] == "${{ github.event.pull_request.user.login }}"
+    # Whether the first commit is the bot's is GitHub's answer (commits API), with the job's read token.
+    assert validate["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert validate["env"]["GH_REPO"] == "${{ github.repository }}"
+    assert 'gh api "repos/$GH_REPO/commits/$first"' in validate["run"]
+    # Not the e-mail in the commit, which anyone can write.
+    assert "%ae" not in validate["run"] and "noreply" not in validate["run"]
+
+
+def test_the_description_is_re_rendered_after_someone_edits_it() -> None:
+    # `edited`: a title or description changed by hand is put back to what the plans render to before
+    # anyone approves (apply's page_is_the_plan then refuses a page that still lies at merge).
+    assert "edited" in load("plan-check.yml")["on"]["pull_request"]["types"]
+    refresh = step_named("plan-check.yml", REFRESH)
+    assert "github.event.action" not in json.dumps(refresh)  # on every trigger alike
+    # Written with the job's token, whose edits start no workflow: the refresh does not trigger itself.
+    assert refresh["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
 
 
 REFRESH = "Refresh the pull request's description"
@@ -527,11 +593,26 @@ elif args[0] == "open-pr":
     sys.exit(int(os.environ.get("FAKE_OPEN_PR_EXIT", "0")))
 """
 
+# A stand-in for `gh api PATH` (with GH_TOKEN set, as the step sets it): logs its arguments and answers
+# with $FAKE_GH_ROOT/PATH.json, or fails as gh does on a 404 when there is none.
+FAKE_GH = r"""#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_GH_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\n")
+answer = os.path.join(os.environ["FAKE_GH_ROOT"], args[-1] + ".json")
+if args[:1] != ["api"] or len(args) != 2 or not os.environ.get("GH_TOKEN") or not os.path.isfile(answer):
+    sys.stderr.write("gh: Not Found (HTTP 404)\n")
+    sys.exit(1)
+with open(answer) as body:
+    sys.stdout.write(body.read())
+"""
+
 
 @pytest.fixture
 def shell(tmp_path: Path) -> Iterator[Any]:
     """Runs a workflow step's script as GitHub does (bash -eo pipefail) in a scratch git repository,
-    with `snapstart-cleaner` replaced by FAKE_CLI."""
+    with `snapstart-cleaner` replaced by FAKE_CLI and `gh` by FAKE_GH."""
     if shutil.which("bash") is None or shutil.which("git") is None:
         pytest.skip("bash and git are needed to run the workflow scripts")
     repo = tmp_path / "repo"
@@ -541,6 +622,9 @@ def shell(tmp_path: Path) -> Iterator[Any]:
     fake = bin_dir / "snapstart-cleaner"
     fake.write_text(FAKE_CLI.replace("python3", Path(sys.executable).as_posix(), 1), encoding="utf-8")
     fake.chmod(0o755)
+    gh = bin_dir / "gh"
+    gh.write_text(FAKE_GH.replace("python3", Path(sys.executable).as_posix(), 1), encoding="utf-8")
+    gh.chmod(0o755)
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     base_env = {
@@ -556,6 +640,8 @@ def shell(tmp_path: Path) -> Iterator[Any]:
         "GITHUB_OUTPUT": str(tmp_path / "output"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
         "FAKE_LOG": str(tmp_path / "cli.log"),
+        "FAKE_GH_ROOT": str(tmp_path / "github"),
+        "FAKE_GH_LOG": str(tmp_path / "gh.log"),
     }
 
     class Shell:
@@ -579,6 +665,42 @@ def shell(tmp_path: Path) -> Iterator[Any]:
             emails = {"GIT_AUTHOR_EMAIL": author, "GIT_COMMITTER_EMAIL": committer or author}
             self.git("commit", "-q", "--allow-empty", "-m", message, **emails)
             return self.git("rev-parse", "HEAD")
+
+        def github_commit(
+            self,
+            sha: str,
+            *,
+            verified: bool,
+            reason: str,
+            author: str | None,
+            author_type: str = "Bot",
+            committer: str | None = None,
+        ) -> None:
+            """What GitHub's commits API answers for `sha` in REPOSITORY: its signature verification and
+            the accounts its author and committer resolve to (None: no account)."""
+            answer = tmp_path / "github" / "repos" / REPOSITORY / "commits" / f"{sha}.json"
+            answer.parent.mkdir(parents=True, exist_ok=True)
+            account = {"login": author, "type": author_type} if author is not None else None
+            committer_account = account if committer is None else {"login": committer, "type": "User"}
+            body = {
+                "sha": sha,
+                "commit": {"verification": {"verified": verified, "reason": reason}},
+                "author": account,
+                "committer": committer_account,
+            }
+            answer.write_text(json.dumps(body), encoding="utf-8")
+
+        def bot_commit(self, files: dict[str, str], message: str) -> str:
+            """A commit as the App makes it through the API: the bot's e-mail, signed by GitHub."""
+            sha: str = self.commit(files, message, author=BOT_EMAIL)
+            self.github_commit(sha, verified=True, reason="valid", author=BOT_LOGIN)
+            return sha
+
+        def gh_calls(self) -> list[list[str]]:
+            log = tmp_path / "gh.log"
+            if not log.exists():
+                return []
+            return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
         def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
@@ -653,19 +775,57 @@ def test_an_input_cannot_inject_shell(shell: Any) -> None:
     ]
 
 
-def test_open_pr_stops_first_with_a_clear_message_when_the_bot_token_is_missing(shell: Any) -> None:
-    open_pr = jobs("scan.yml")["open-pr"]
-    check = step_named("scan.yml", "Require the bot's token")
-    assert open_pr["steps"][0] == check
-    assert check["env"] == {"SNAPSTART_PR_TOKEN": "${{ secrets.SNAPSTART_PR_TOKEN }}"}
-    # A missing environment secret reads as an empty string.
-    missing = shell.run(check["run"], SNAPSTART_PR_TOKEN="")
-    assert missing.returncode == 1
-    assert missing.stdout.startswith("::error title=SNAPSTART_PR_TOKEN is not set::")
-    assert "snapstart-pr environment has no secret SNAPSTART_PR_TOKEN" in missing.stdout
-    assert "Contents and Pull requests read and write" in missing.stdout
-    present = shell.run(check["run"], SNAPSTART_PR_TOKEN="github_pat_x")
-    assert (present.returncode, present.stdout) == (0, "")
+APP_NOT_SET_UP = "::error title=The bot's GitHub App is not set up::The snapstart-pr environment has no "
+PAT_GONE = "SNAPSTART_PR_TOKEN is still set: the personal-token set-up is gone, remove that secret."
+README_STEP = '(README, "Set-up from zero", the GitHub App step)'
+
+
+def test_open_pr_and_keep_check_the_app_with_the_same_step() -> None:
+    assert _job_step("scan.yml", "open-pr", APP_CHECK) == _job_step("keep.yml", "keep", APP_CHECK)
+
+
+@pytest.mark.parametrize(
+    ("client_id", "key_set", "missing"),
+    [
+        ("", "false", "the variable SNAPSTART_APP_CLIENT_ID and the secret SNAPSTART_APP_PRIVATE_KEY"),
+        ("", "true", "the variable SNAPSTART_APP_CLIENT_ID"),
+        (" \n", "true", "the variable SNAPSTART_APP_CLIENT_ID"),
+        ("Iv23liAbCdEf", "false", "the secret SNAPSTART_APP_PRIVATE_KEY"),
+    ],
+)
+@pytest.mark.parametrize("pat_set", ["false", "true"])
+def test_a_bot_job_stops_first_with_one_clear_error_while_the_app_is_not_set_up(
+    shell: Any, client_id: str, key_set: str, missing: str, pat_set: str
+) -> None:
+    check = _job_step("scan.yml", "open-pr", APP_CHECK)
+    # The key itself never reaches the script: only whether it is set (a missing secret reads as '').
+    assert check["env"] == {
+        "SNAPSTART_APP_CLIENT_ID": "${{ vars.SNAPSTART_APP_CLIENT_ID }}",
+        "SNAPSTART_APP_PRIVATE_KEY_SET": "${{ secrets.SNAPSTART_APP_PRIVATE_KEY != '' }}",
+        "SNAPSTART_PR_TOKEN_SET": "${{ secrets.SNAPSTART_PR_TOKEN != '' }}",
+    }
+    result = shell.run(
+        check["run"],
+        SNAPSTART_APP_CLIENT_ID=client_id,
+        SNAPSTART_APP_PRIVATE_KEY_SET=key_set,
+        SNAPSTART_PR_TOKEN_SET=pat_set,
+    )
+    assert result.returncode == 1
+    [line] = result.stdout.splitlines()  # one annotation, all of it on one line
+    assert line.startswith(f"{APP_NOT_SET_UP}{missing}. The bot is a GitHub App:")
+    assert f"the snapstart-pr environment {README_STEP}." in line
+    # A repository still set up for the personal token is told that set-up is gone.
+    assert (PAT_GONE in line) is (pat_set == "true")
+
+
+def test_a_bot_job_goes_on_once_the_app_is_set_up_and_asks_to_remove_the_old_token(shell: Any) -> None:
+    check = _job_step("keep.yml", "keep", APP_CHECK)
+    app = {"SNAPSTART_APP_CLIENT_ID": "Iv23liAbCdEf", "SNAPSTART_APP_PRIVATE_KEY_SET": "true"}
+    ready = shell.run(check["run"], **app, SNAPSTART_PR_TOKEN_SET="false")
+    assert (ready.returncode, ready.stdout, ready.stderr) == (0, "", "")
+    leftover = shell.run(check["run"], **app, SNAPSTART_PR_TOKEN_SET="true")
+    assert leftover.returncode == 0
+    assert leftover.stdout == f"::warning title=SNAPSTART_PR_TOKEN is not used::{PAT_GONE} {README_STEP}\n"
 
 
 def test_the_plan_summary_step_appends_plan_md_to_the_job_summary(shell: Any) -> None:
@@ -680,10 +840,11 @@ def _plan(versions: list[str]) -> str:
     return json.dumps({"delete": versions}, indent=2) + "\n"
 
 
-# open-pr commits with its token's identity: GitHub's no-reply address of the bot account that is then the
-# plan pull request's author.
-BOT_LOGIN = "snapstart-bot"
-BOT_EMAIL = "41898282+snapstart-bot@users.noreply.github.com"
+# The App's bot: the plan pull request's author, and the author of the commits open-pr and keep make
+# through the API (GitHub signs them). Its e-mail is public: anyone can write it into a git commit.
+BOT_LOGIN = "snapstart-cleaner[bot]"
+BOT_EMAIL = "41898282+snapstart-cleaner[bot]@users.noreply.github.com"
+REPOSITORY = "acme/infra"
 NO_PROVENANCE = (
     "the plan's provenance could not be established here;"
     " apply checks it against the scan workflow's artifact"
@@ -691,8 +852,18 @@ NO_PROVENANCE = (
 OUTSIDE = "a plan PR may only change plan folders; apply will refuse it"
 
 
-def _plan_check(shell: Any, base: str, pr_author: str = BOT_LOGIN) -> subprocess.CompletedProcess[str]:
-    return shell.run(step_named("plan-check.yml", "Validate")["run"], BASE_SHA=base, PR_AUTHOR=pr_author)
+def _plan_check(
+    shell: Any, base: str, pr_author: str = BOT_LOGIN, **env: str
+) -> subprocess.CompletedProcess[str]:
+    result: subprocess.CompletedProcess[str] = shell.run(
+        step_named("plan-check.yml", "Validate")["run"],
+        BASE_SHA=base,
+        PR_AUTHOR=pr_author,
+        GH_REPO=REPOSITORY,
+        GH_TOKEN="ghs_job",
+        **env,
+    )
+    return result
 
 
 def _comment(shell: Any) -> str:
@@ -709,8 +880,8 @@ def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_
 ) -> None:
     base = shell.commit({"README.md": "x\n", "plans/old/plan.json": _plan(["a"])}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    bots = shell.commit(
-        {"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner", author=BOT_EMAIL
+    bots = shell.bot_commit(
+        {"plans/p1/plan.json": _plan(["1", "2", "3"]), "plans/p1/plan.md": "3\n"}, "scanner"
     )
     shell.commit({"plans/p1/plan.json": _plan(["1", "3"]), "plans/p1/plan.md": "2\n"}, "review: drop 2")
     shell.commit({"plans/p1/plan.json": _plan(["3"])}, "review: drop 1")
@@ -724,7 +895,12 @@ def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_
     assert json.loads((shell.root / "cli.log.1").read_text(encoding="utf-8")) == {"delete": ["1", "2", "3"]}
     comment = _comment(shell)
     assert "`plans/p1/plan.json`: valid" in comment
-    assert f"the branch's first commit {bots[:12]}, by @{BOT_LOGIN} (the pull request's author)" in comment
+    assert (
+        f"the branch's first commit {bots[:12]}, by @{BOT_LOGIN} (the pull request's author; signature"
+        " verified by GitHub)" in comment
+    )
+    # GitHub was asked about that commit, in this repository.
+    assert shell.gh_calls() == [["api", f"repos/{REPOSITORY}/commits/{bots}"]]
     assert "1 versions to delete, estimated savings $4.2/month." in comment
     # Worded as the review page's section, so a reviewer finds the same versions under the same name.
     assert "Dropped in review:\n- `us-east-1 api:1`\n" in comment
@@ -736,9 +912,8 @@ def test_the_plan_check_validates_each_changed_plan_against_the_version_the_bot_
 def test_the_plan_check_says_when_review_dropped_nothing_in_the_page_s_words(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
-    run = step_named("plan-check.yml", "Validate")["run"]
-    result = shell.run(run, BASE_SHA=base, PR_AUTHOR=BOT_LOGIN, FAKE_DROPPED="[]")
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner")
+    result = _plan_check(shell, base, FAKE_DROPPED="[]")
     assert result.returncode == 0, result.stderr + result.stdout
     comment = _comment(shell)
     assert "No version dropped in review." in comment
@@ -750,7 +925,7 @@ def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) 
     # writes into it, it is not the branch's first commit.
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner")
     shell.git("rm", "-q", "-r", "plans/p1")
     shell.commit({"plans/p2/plan.json": _plan(["9"]), "plans/p2/plan.md": "9\n"}, "swap", author=BOT_EMAIL)
     result = _plan_check(shell, base)
@@ -768,55 +943,105 @@ def test_a_plan_added_after_the_first_commit_has_no_provenance_here(shell: Any) 
 
 
 def test_an_edit_of_a_plan_already_on_the_base_branch_has_no_provenance_here(shell: Any) -> None:
-    base = shell.commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier", author=BOT_EMAIL)
+    base = shell.bot_commit({"plans/old/plan.json": _plan(["a", "b"])}, "merged earlier")
     shell.git("checkout", "-q", "-b", "edit")
-    shell.commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c", author=BOT_EMAIL)
+    # Even a commit GitHub verifies as the bot's gives no original for a plan it did not add.
+    shell.bot_commit({"plans/old/plan.json": _plan(["a", "b", "c"])}, "try to add c")
     result = _plan_check(shell, base)
     assert result.returncode == 1
     assert _errors(result) == [f"::error file=plans/old/plan.json::plans/old/plan.json: {NO_PROVENANCE}"]
     assert all("--against" not in call for call in shell.calls())
 
 
-@pytest.mark.parametrize(
-    ("author", "committer", "is_the_bots"),
-    [
-        (BOT_EMAIL, BOT_EMAIL, True),
-        ("snapstart-bot@users.noreply.github.com", "", True),  # the no-reply address without the id
-        ("7+SnapStart-Bot@Users.NoReply.GitHub.com", "", True),  # addresses are case-insensitive
-        ("t@example.com", "", False),
-        (BOT_EMAIL, "t@example.com", False),  # rewritten (amended, rebased) by someone else
-        ("t@example.com", BOT_EMAIL, False),
-        ("evil+snapstart-bot@users.noreply.github.com", "", False),
-        ("41898282+snapstart-bot-2@users.noreply.github.com", "", False),
-        ("snapstart-bot@users.noreply.github.com.example.com", "", False),
-        ("snapstart-bot@example.com", "", False),
-    ],
-)
-def test_the_first_commit_gives_the_original_only_when_the_pr_author_made_it(
-    shell: Any, author: str, committer: str, is_the_bots: bool
-) -> None:
-    base = shell.commit({"README.md": "x\n"}, "base")
+def _first_commit(shell: Any, author: str = BOT_EMAIL) -> str:
+    base: str = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=author, committer=committer)
+    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=author)
+    return base
+
+
+def _gives_the_original(shell: Any, result: subprocess.CompletedProcess[str]) -> bool:
+    compared = "--against" in shell.calls()[0]
+    # Either compared with the original, or an error that the provenance is not established here.
+    assert (result.returncode, NO_PROVENANCE in result.stdout) == ((0, False) if compared else (1, True))
+    return compared
+
+
+# What GitHub answers about the branch's first commit (committer None: the author's account).
+GITHUB_SAYS = {
+    "made by the App through the API": (True, "valid", BOT_LOGIN, "Bot", None),
+    "made by the App, committed by GitHub's web-flow": (True, "valid", BOT_LOGIN, "Bot", "web-flow"),
+    # Attack: a writer commits with git under the bot's e-mail. GitHub resolves the e-mail to the bot's
+    # account, but nobody signed the commit.
+    "forged with the bot's e-mail, unsigned": (False, "unsigned", BOT_LOGIN, "Bot", None),
+    "forged with the bot's e-mail, signed by a key GitHub does not know": (
+        False, "unknown_key", BOT_LOGIN, "Bot", None,
+    ),
+    # Attack: the writer signs the forgery with their own key: verified, but they are its committer.
+    "forged with the bot's e-mail, signed by the writer": (True, "valid", BOT_LOGIN, "Bot", "mallory"),
+    # Both halves of GitHub's verdict must say so.
+    "not verified, whatever the reason says": (False, "valid", BOT_LOGIN, "Bot", None),
+    "verified, with a reason other than valid": (True, "bad_email", BOT_LOGIN, "Bot", None),
+    "a verified commit by a person": (True, "valid", "mallory", "User", None),
+    "a verified commit by another App": (True, "valid", "other-app[bot]", "Bot", "web-flow"),
+    "an author that is no account": (True, "valid", None, "Bot", "web-flow"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("what", list(GITHUB_SAYS))
+def test_the_first_commit_gives_the_original_only_when_github_verifies_it_as_the_bots(
+    shell: Any, what: str
+) -> None:
+    verified, reason, author, author_type, committer = GITHUB_SAYS[what]
+    base = _first_commit(shell)
+    first = shell.git("rev-parse", "HEAD")
+    shell.github_commit(
+        first, verified=verified, reason=reason, author=author, author_type=author_type, committer=committer
+    )
     result = _plan_check(shell, base)
-    assert ("--against" in shell.calls()[0]) is is_the_bots
-    assert (result.returncode, NO_PROVENANCE in result.stdout) == ((0, False) if is_the_bots else (1, True))
+    assert _gives_the_original(shell, result) is what.startswith("made by the App")
+    assert shell.gh_calls() == [["api", f"repos/{REPOSITORY}/commits/{first}"]]
+
+
+def test_a_commit_by_the_pull_requests_author_who_is_a_person_gives_no_original(shell: Any) -> None:
+    # A plan pull request is the App's; one a person opened has no bot commit, however verified theirs.
+    base = _first_commit(shell, author="mallory@example.com")
+    shell.github_commit(shell.git("rev-parse", "HEAD"), verified=True, reason="valid", author="mallory",
+                        author_type="User")  # fmt: skip
+    assert not _gives_the_original(shell, _plan_check(shell, base, pr_author="mallory"))
+
+
+def test_a_commit_of_the_workflow_token_gives_no_original(shell: Any) -> None:
+    # github-actions[bot] is every workflow's token, not the App: never the scan bot.
+    base = _first_commit(shell)
+    shell.github_commit(
+        shell.git("rev-parse", "HEAD"), verified=True, reason="valid", author="github-actions[bot]"
+    )
+    assert not _gives_the_original(shell, _plan_check(shell, base, pr_author="github-actions[bot]"))
+
+
+def test_when_github_cannot_be_asked_the_provenance_is_not_established(shell: Any) -> None:
+    # Fail closed: gh fails (here a 404: GitHub has no answer for the commit), so the commit is not the
+    # bot's, whatever its e-mail says.
+    base = _first_commit(shell)
+    assert not _gives_the_original(shell, _plan_check(shell, base))
+    assert len(shell.gh_calls()) == 1
 
 
 def test_no_pull_request_author_means_no_original(shell: Any) -> None:
-    base = shell.commit({"README.md": "x\n"}, "base")
-    shell.git("checkout", "-q", "-b", "plan-pr")
-    # An empty login must not make `@users.noreply.github.com` the bot's address.
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author="@users.noreply.github.com")
+    base = _first_commit(shell)
+    shell.github_commit(shell.git("rev-parse", "HEAD"), verified=True, reason="valid", author="")
+    # An empty login must not match an empty answer: GitHub is not even asked.
     result = _plan_check(shell, base, pr_author="")
     assert result.returncode == 1
     assert "--against" not in shell.calls()[0]
+    assert shell.gh_calls() == []
 
 
 def test_every_changed_file_outside_a_one_level_plan_folder_is_an_error(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n", "cleaner/applier.py": "a\n", "pyproject.toml": "[x]\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner")
     shell.commit(
         {
             "cleaner/applier.py": "b\n",
@@ -857,7 +1082,7 @@ def test_a_file_name_cannot_start_a_workflow_command_or_break_the_comment(shell:
     shell.git("checkout", "-q", "-b", "plan-pr")
     odd_plan = "plans/a,b:c`\n::warning::injected/plan.json"  # one level deep: a plan, oddly named
     files = {odd_plan: _plan(["1"]), "plans/x\r%,:\n::warning::y/notes.txt": "x\n"}
-    shell.commit(files, "odd names", author=BOT_EMAIL)
+    shell.bot_commit(files, "odd names")
     result = _plan_check(shell, base)
     assert result.returncode == 1
     assert [line for line in result.stdout.splitlines() if not line.startswith("::error ")] == []
@@ -873,7 +1098,7 @@ def test_a_file_name_cannot_start_a_workflow_command_or_break_the_comment(shell:
 def test_a_merge_of_the_base_branch_keeps_the_bots_commit_first(shell: Any) -> None:
     shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1", "2"])}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1", "2"])}, "scanner")
     shell.git("checkout", "-q", "main")
     base = shell.commit({"README.md": "y\n"}, "main moves on")
     shell.git("checkout", "-q", "plan-pr")
@@ -887,7 +1112,7 @@ def test_a_merge_of_the_base_branch_keeps_the_bots_commit_first(shell: Any) -> N
 def test_the_plan_check_fails_when_validation_fails(shell: Any) -> None:
     base = shell.commit({"README.md": "x\n"}, "base")
     shell.git("checkout", "-q", "-b", "plan-pr")
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
     fake = shell.root / "bin" / "snapstart-cleaner"
     fake.write_text(fake.read_text(encoding="utf-8") + "sys.exit(1)\n", encoding="utf-8")
     result = _plan_check(shell, base)
@@ -896,20 +1121,33 @@ def test_the_plan_check_fails_when_validation_fails(shell: Any) -> None:
 
 
 def test_the_plan_check_fails_closed_when_the_base_commit_is_missing(shell: Any) -> None:
-    shell.commit({"plans/p1/plan.json": _plan(["1"])}, "scanner", author=BOT_EMAIL)
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"])}, "scanner")
     result = _plan_check(shell, "0" * 40)
     assert result.returncode != 0
     assert shell.calls() == []
 
 
+def _merge(shell: Any, branch: str) -> str:
+    """Merges `branch` into main as GitHub's merge button does: a merge commit whose first parent is
+    main's previous head."""
+    shell.git("checkout", "-q", "main")
+    shell.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #7 from acme/{branch}", branch)
+    sha: str = shell.git("rev-parse", "HEAD")
+    return sha
+
+
 def _apply_history(shell: Any) -> tuple[str, str]:
+    """main's head before the push, and the pushed merge of a pull request of two commits."""
     before = shell.commit({"plans/old/plan.json": _plan(["a"]), "README.md": "x\n"}, "earlier")
+    shell.git("checkout", "-q", "-b", "plan-pr")
     shell.commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "plan p1")
     shell.commit({"plans/p2/plan.json": _plan(["2"]), "README.md": "y\n"}, "plan p2")
-    return before, shell.git("rev-parse", "HEAD")
+    return before, _merge(shell, "plan-pr")
 
 
 LIST_PLANS = "One apply job per changed plan"
+FIRST_PARENT = "Require a single merge on top of the previous head"
+JUDGE = ".snapstart-cleaner-judge"
 
 
 def _outputs(shell: Any) -> dict[str, str]:
@@ -999,11 +1237,121 @@ def test_a_plan_path_reaches_targets_exactly_and_stays_one_output_line(shell: An
     assert json.loads(_outputs(shell)["matrix"])["include"] == [{"plan": odd}]
 
 
-def test_a_push_without_a_usable_before_commit_compares_with_the_parent(shell: Any) -> None:
+def _first_parent_check(shell: Any, before: str, sha: str) -> subprocess.CompletedProcess[str]:
+    result: subprocess.CompletedProcess[str] = shell.run(
+        step_named("apply.yml", FIRST_PARENT)["run"], BEFORE=before, GITHUB_SHA=sha
+    )
+    return result
+
+
+NOT_ONE_MERGE = "::error title=Not a single merge on top of the default branch::"
+
+
+def test_a_merge_whose_first_parent_is_the_previous_head_goes_on(shell: Any) -> None:
+    before, sha = _apply_history(shell)
+    result = _first_parent_check(shell, before, sha)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    # A single commit pushed on top (a squash merge) has `before` as its first parent too.
+    single = shell.commit({"plans/p3/plan.json": _plan(["3"])}, "squashed")
+    assert _first_parent_check(shell, sha, single).returncode == 0
+
+
+def _refused(result: subprocess.CompletedProcess[str], before: str, sha: str) -> None:
+    assert result.returncode == 1
+    [line] = result.stdout.splitlines()
+    assert line.startswith(
+        f"{NOT_ONE_MERGE}The push's previous head ({before}) is not the first parent of {sha}"
+    )
+    assert "Nothing is applied" in line
+
+
+def test_a_push_of_two_commits_is_refused(shell: Any) -> None:
+    # The judge would be `before`, two commits back: the first of the two never went through it.
+    before = shell.commit({"README.md": "x\n"}, "earlier")
+    shell.commit({"cleaner/applier.py": "judge differently\n"}, "change the judge")
+    sha = shell.commit({"plans/p1/plan.json": _plan(["1"])}, "and a plan")
+    _refused(_first_parent_check(shell, before, sha), before, sha)
+
+
+def test_a_push_of_a_merge_whose_first_parent_is_not_the_previous_head_is_refused(shell: Any) -> None:
+    # A branch that merged the default branch in, pushed to it: `before` is only the merge's second
+    # parent, and the branch's own commits never went through the judge.
+    shell.commit({"README.md": "x\n"}, "earlier")
+    shell.git("checkout", "-q", "-b", "other")
+    shell.commit({"cleaner/applier.py": "judge differently\n"}, "elsewhere")
+    shell.git("checkout", "-q", "main")
+    before = shell.commit({"plans/p1/plan.json": _plan(["1"])}, "main moves on")
+    shell.git("checkout", "-q", "other")
+    shell.git("merge", "-q", "--no-ff", "-m", "merge main into other", "main")
+    sha = shell.git("rev-parse", "HEAD")
+    assert shell.git("rev-parse", f"{sha}^2") == before
+    _refused(_first_parent_check(shell, before, sha), before, sha)
+
+
+def test_a_force_push_is_refused(shell: Any) -> None:
+    shell.commit({"README.md": "x\n"}, "earlier")
+    shell.git("checkout", "-q", "-b", "rewritten")
+    before = shell.commit({"plans/p1/plan.json": _plan(["1"])}, "the old head")
+    shell.git("checkout", "-q", "main")
+    shell.git("branch", "-q", "-D", "rewritten")
+    sha = shell.commit({"plans/p1/plan.json": _plan(["1", "2"])}, "the new head")
+    _refused(_first_parent_check(shell, before, sha), before, sha)
+
+
+def test_a_push_without_a_before_commit_is_refused_rather_than_judged_by_the_merge(shell: Any) -> None:
+    # A new branch: GitHub sends forty zeros. The old fallback compared with the first parent, but the
+    # judge installed from `before` would then not exist: fail closed.
     _, sha = _apply_history(shell)
-    result = shell.run(step_named("apply.yml", LIST_PLANS)["run"], BEFORE="0" * 40, GITHUB_SHA=sha)
-    assert result.returncode == 0, result.stderr
-    assert shell.calls() == [["targets", "--format", "github-matrix", "--plans", "plans/p2/plan.json"]]
+    _refused(_first_parent_check(shell, "0" * 40, sha), "0" * 40, sha)
+    assert _first_parent_check(shell, "", sha).stdout.startswith(
+        f"{NOT_ONE_MERGE}The push's previous head (none)"
+    )
+    root = shell.git("rev-list", "--max-parents=0", "HEAD")
+    assert "(none): several commits" in _first_parent_check(shell, root, root).stdout
+
+
+def test_the_plans_job_checks_the_first_parent_before_it_installs_anything() -> None:
+    names = [step.get("name") for step in jobs("apply.yml")["plans"]["steps"]]
+    assert names.index(FIRST_PARENT) < names.index("Install snapstart-cleaner") < names.index(LIST_PLANS)
+    check = step_named("apply.yml", FIRST_PARENT)
+    assert check["env"] == {"BEFORE": "${{ github.event.before }}"}
+    # The apply jobs run only after it passed.
+    assert jobs("apply.yml")["apply"]["needs"] == "plans"
+
+
+@pytest.mark.parametrize("job", ["plans", "apply"])
+def test_apply_judges_with_snapstart_cleaner_from_before_the_merge(job: str) -> None:
+    # A plan pull request that also edits cleaner/ cannot change the code that judges it: both jobs
+    # install from the merge's first parent, checked out apart from the merge.
+    job_steps = jobs("apply.yml")[job]["steps"]
+    checkouts = [s for s in job_steps if s.get("uses", "").startswith("actions/checkout@")]
+    merge, judge = checkouts
+    # The merge commit (GITHUB_SHA) gives the plans and [tool.cleaner]; the commands run in it.
+    assert "ref" not in merge["with"] and "path" not in merge["with"]
+    assert judge["with"] == {"ref": "${{ github.event.before }}", "path": JUDGE, "persist-credentials": False}
+    install = next(s for s in job_steps if s.get("name") == "Install snapstart-cleaner")
+    assert job_steps.index(judge) < job_steps.index(install)
+    assert install["run"].splitlines() == [
+        f"python -m pip install --require-hashes -r {JUDGE}/.github/requirements.txt",
+        f"python -m pip install --no-deps --no-build-isolation --no-index ./{JUDGE}",
+    ]
+    assert not any("working-directory" in s for s in job_steps)
+    assert "defaults" not in jobs("apply.yml")[job] and "defaults" not in load("apply.yml")
+
+
+def test_no_apply_job_installs_snapstart_cleaner_from_the_merge() -> None:
+    installs = 0
+    for job_name, step in steps("apply.yml"):
+        for line in step.get("run", "").splitlines():
+            if "pip install" not in line and "pip3 install" not in line:
+                continue
+            installs += 1
+            words = line.split()
+            targets = [w for i, w in enumerate(words[words.index("install") + 1 :]) if not w.startswith("-")]
+            assert targets, f"{job_name}: {line}"
+            assert all(w.startswith((f"{JUDGE}/", f"./{JUDGE}")) for w in targets), f"{job_name}: {line}"
+            assert "-e" not in words and "--editable" not in words
+    assert installs == 4  # requirements and package, in both jobs
 
 
 # --- scan.yml's fan-out scripts -----------------------------------------------------------------------
@@ -1156,7 +1504,11 @@ def test_keep_runs_only_for_keep_comments_on_pull_requests() -> None:
     document = load("keep.yml")
     assert document["on"] == {"issue_comment": {"types": ["created"]}}
     job = jobs("keep.yml")["keep"]
-    assert job["if"] == "github.event.issue.pull_request && startsWith(github.event.comment.body, '/keep')"
+    assert job["if"] == (
+        "github.event.issue.pull_request && startsWith(github.event.comment.body, '/keep')"
+        """ && contains(fromJSON('["OWNER","MEMBER","COLLABORATOR"]'),"""
+        " github.event.comment.author_association)"
+    )
     # One at a time per pull request: each commits on top of the previous one's head.
     assert document["concurrency"] == {
         "group": "snapstart-cleaner-keep-${{ github.event.issue.number }}",
@@ -1164,13 +1516,26 @@ def test_keep_runs_only_for_keep_comments_on_pull_requests() -> None:
     }
 
 
-def test_keep_writes_only_with_the_bot_token_of_the_snapstart_pr_environment() -> None:
+def test_keep_starts_only_for_owners_members_and_collaborators() -> None:
+    # An outsider's comment never starts a job that holds the App's key. The association is GitHub's,
+    # from the event; write access is still checked by keep itself, through the API.
+    condition = jobs("keep.yml")["keep"]["if"]
+    [listed] = re.findall(
+        r"contains\(fromJSON\('(\[.*?\])'\), github\.event\.comment\.author_association\)", condition
+    )
+    assert set(json.loads(listed)) == {"OWNER", "MEMBER", "COLLABORATOR"}
+    assert condition.count(" && ") == 2  # every condition must hold
+    for outsider in ("CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE"):
+        assert outsider not in condition
+
+
+def test_keep_writes_only_with_the_apps_token_of_the_snapstart_pr_environment() -> None:
     job = jobs("keep.yml")["keep"]
     assert load("keep.yml")["permissions"] == {}
     assert job["permissions"] == {"contents": "read"}
     assert job["environment"] == "snapstart-pr"
     token = step_named("keep.yml", "Carry out the keep request")["env"]["GITHUB_TOKEN"]
-    assert token == "${{ secrets.SNAPSTART_PR_TOKEN }}"
+    assert token == "${{ steps.app-token.outputs.token }}"
 
 
 def test_keep_checks_out_the_default_branch_and_never_the_pull_requests_code() -> None:
