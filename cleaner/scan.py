@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -64,6 +65,17 @@ class WarningLog:
         key = (permission, code)
         self._counts[key] += affected
         self._examples.setdefault(key, message)
+
+    @classmethod
+    def merged(cls, logs: Iterable[WarningLog]) -> WarningLog:
+        """One log of several (one per region), as if they had been written one after another."""
+        merged = cls()
+        for log in logs:
+            for key, count in log._counts.items():
+                merged._counts[key] += count
+                merged._examples.setdefault(key, log._examples[key])
+            merged.notes += log.notes
+        return merged
 
     def lines(self) -> list[str]:
         lines = [
@@ -387,18 +399,37 @@ def resolve_regions(settings: ScanSettings, aws: AwsContext) -> list[str]:
     raise BadInputError("no region to scan: pass --region, set regions in [tool.cleaner] or set AWS_REGION")
 
 
+def scan_regions(region_scans: list[RegionScan], max_concurrent: int) -> None:
+    """Run every region's scan, up to `max_concurrent` at once (each region has its own quotas, limiter
+    buckets and worker pool). A region that fails (its inventory cannot be listed) fails the scan with
+    the first such error in region order, once every region has stopped: the same error a scan of the
+    regions one after another would raise."""
+    if max_concurrent <= 1 or len(region_scans) <= 1:
+        for region_scan in region_scans:
+            region_scan.run()
+        return
+    with ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="region") as pool:
+        futures = [pool.submit(region_scan.run) for region_scan in region_scans]
+        wait(futures)
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+
+
 def scan(aws: AwsContext, settings: ScanSettings, now: datetime, plan_id: str, progress: Progress) -> Plan:
     regions = resolve_regions(settings, aws)
     account_id = aws.account_id(regions[0])
-    warnings = WarningLog()
+    first = WarningLog()
     note = short_lookback_note(settings)
     if note:
-        warnings.notes.append(note)
+        first.notes.append(note)
+    region_scans = [RegionScan(aws, region, settings, now, WarningLog(), progress) for region in regions]
+    scan_regions(region_scans, aws.performance.max_concurrent_regions)
+    warnings = WarningLog.merged([first, *(region_scan.warnings for region_scan in region_scans)])
     functions: list[Function] = []
     evidence: dict[VersionKey, Evidence] = {}
-    for region in regions:
-        region_scan = RegionScan(aws, region, settings, now, warnings, progress)
-        region_scan.run()
+    for region_scan in region_scans:
         functions += region_scan.functions
         evidence.update(region_scan.evidence)
     return build_plan(

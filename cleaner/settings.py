@@ -128,6 +128,10 @@ class Performance(_Strict):
     get_policy_rps: float = Field(default=10.0, gt=0, le=15)
     get_metric_data_tps: float = Field(default=25.0, gt=0, le=50)
     max_workers: int = Field(default=8, ge=1, le=64)
+    # Regions scanned at once by one scan: each region has its own quotas (and its own limiter buckets
+    # and worker pool), so regions never slow each other down; the bound keeps threads and connections
+    # in proportion.
+    max_concurrent_regions: int = Field(default=4, ge=1, le=32)
     max_attempts: int = Field(default=10, ge=1, le=20)
     # Every wait on AWS is bounded, so a hung endpoint ends as a failed check or deletion, never as a
     # job that runs until its timeout. An HTTP attempt gives up after connect + read timeout; no retry

@@ -201,7 +201,15 @@ def test_organisation_model_schedules_jobs_in_waves_of_max_parallel() -> None:
     # 3 accounts x 2 regions of 100 s, 10 s per job, 2 slots.
     model = bench.organisation_model({"large": 100.0}, {"large": 3}, 2, 2, job_overhead=10.0)
     assert model["one_sequential_job"] == 10 + 600
-    assert model["matrix_per_account_regions_in_sequence"] == 20 + 210 * 2  # two waves of 210 s jobs
+    assert model["matrix_per_account_regions_in_sequence_before"] == 20 + 210 * 2  # two waves of 210 s jobs
     assert model["matrix_per_account_region_split_regions"] == 20 + 110 * 3  # six jobs, three waves
-    assert model["matrix_per_account_regions_concurrent_not_implemented"] == 20 + 110 * 2
+    assert model["matrix_per_account_regions_at_once"] == 20 + 110 * 2
     assert model["floor_one_account_region_per_slot"] == 20 + 110 * 3
+
+
+def test_a_job_reads_no_more_regions_at_once_than_max_concurrent_regions() -> None:
+    # 1 account x 5 regions of 100 s, at most 2 regions at once: three waves in its one job.
+    model = bench.organisation_model(
+        {"large": 100.0}, {"large": 1}, 5, 20, job_overhead=10.0, max_concurrent_regions=2
+    )
+    assert model["matrix_per_account_regions_at_once"] == 20 + 10 + 100 * 3

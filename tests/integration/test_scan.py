@@ -14,6 +14,7 @@ from cleaner.aws.ratelimit import CONTROL_PLANE, RateLimiter
 from cleaner.aws.session import AwsContext
 from cleaner.demo.account import SimulatedAccount
 from cleaner.exit_codes import ExitCode
+from cleaner.plan import plan_json_text
 from cleaner.reasons import Reason
 from cleaner.scan import scan
 from cleaner.settings import Performance, ScanSettings
@@ -650,6 +651,26 @@ def test_each_region_is_listed_once_and_lambda_edge_only_in_us_east_1(
     assert calls["resourcegroupstaggingapi:GetResources"] == 2
     assert calls["lambda:ListAliases"] == 3
     assert calls["cloudfront:ListDistributions"] == 1
+
+
+def test_regions_scanned_at_once_give_the_plan_regions_scanned_in_turn_give(
+    account: SimulatedAccount, aws_session: boto3.Session, run_scan: Scanner, faults: Faults, now: datetime
+) -> None:
+    europe = SimulatedAccount(aws_session, "eu-west-1", now)
+    asia = SimulatedAccount(aws_session, "ap-south-1", now)
+    account.function("api", OLD)
+    account.alias("api", "live", "2")
+    europe.function("api", OLD, memory_mb=2048)
+    europe.function("worker", OLD)
+    asia.function("batch", OLD, runtime="java21")
+    faults.deny("lambda", "GetPolicy", function_is("worker"))  # a failing check: its warning is merged
+    regions = ["us-east-1", "eu-west-1", "ap-south-1"]
+
+    in_turn = run_scan(performance=Performance(max_concurrent_regions=1), regions=regions)
+    at_once = run_scan(performance=Performance(max_concurrent_regions=3), regions=regions)
+
+    assert plan_json_text(at_once) == plan_json_text(in_turn)
+    assert len(at_once.delete) == 2 + 3 + 3 and at_once.warnings and "lambda:GetPolicy" in at_once.warnings[0]
 
 
 def test_the_control_plane_is_paced_at_the_configured_rate(
