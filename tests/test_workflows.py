@@ -446,9 +446,7 @@ def test_the_apply_results_and_journal_are_uploaded_whatever_happened() -> None:
 
 def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
     workflow = load("plan-check.yml")
-    assert workflow["on"] == {
-        "pull_request": {"types": ["opened", "synchronize", "reopened", "edited"], "paths": ["plans/**"]}
-    }
+    assert workflow["on"] == {"pull_request": {"types": ["opened", "synchronize", "reopened", "edited"]}}
     checkouts = [s for _, s in steps("plan-check.yml") if s.get("uses", "").startswith("actions/checkout@")]
     base = next(s for s in checkouts if "path" in s.get("with", {}))
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
@@ -493,8 +491,9 @@ def test_the_description_is_refreshed_only_after_every_plan_validated_and_only_i
     # keep the summary from reviewers).
     assert names.index("Validate") < names.index(REFRESH) < names.index("Comment the summary of the edit")
     refresh = step_named("plan-check.yml", REFRESH)
-    # success(): every earlier step passed, so never after a failed check. A fork's token is read-only.
-    assert refresh["if"] == f"success() && {SAME_REPOSITORY}"
+    # success(): every earlier step passed, so never after a failed check; only a plan pull request has
+    # a description to refresh. A fork's token is read-only.
+    assert refresh["if"] == f"success() && steps.validate.outputs.plans == 'true' && {SAME_REPOSITORY}"
     assert SAME_REPOSITORY in step_named("plan-check.yml", "Comment the summary of the edit")["if"]
     # A stale description is no reason to fail the check of the plan.
     assert refresh["continue-on-error"] is True
@@ -1036,6 +1035,41 @@ def test_no_pull_request_author_means_no_original(shell: Any) -> None:
     assert result.returncode == 1
     assert "--against" not in shell.calls()[0]
     assert shell.gh_calls() == []
+
+
+def test_the_required_check_reports_on_every_pull_request() -> None:
+    # A required status check that never runs stays pending and blocks the pull request for ever
+    # (GitHub, "Troubleshooting required status checks"): no paths filter, and no job-level condition.
+    trigger = load("plan-check.yml")["on"]["pull_request"]
+    assert "paths" not in trigger and "paths-ignore" not in trigger
+    job = load("plan-check.yml")["jobs"]["validate"]
+    assert job["name"] == "Validate plan edits" and "if" not in job
+
+
+def test_a_pull_request_that_changes_no_plan_passes_without_validating_anything(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n", "plans/old/plan.json": _plan(["a"])}, "base")
+    shell.git("checkout", "-q", "-b", "code-pr")
+    shell.commit({"cleaner/applier.py": "b\n", ".github/CODEOWNERS": "* @acme/platform\n"}, "code")
+
+    result = _plan_check(shell, base)
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert _errors(result) == [] and shell.calls() == []
+    assert (shell.root / "output").read_text(encoding="utf-8") == "plans=false\n"
+    assert _comment(shell) == ""  # nothing to comment: the comment step posts nothing
+
+
+def test_a_plan_pull_request_says_so_to_the_refresh_step(shell: Any) -> None:
+    base = shell.commit({"README.md": "x\n"}, "base")
+    shell.git("checkout", "-q", "-b", "plan-pr")
+    shell.bot_commit({"plans/p1/plan.json": _plan(["1"]), "plans/p1/plan.md": "1\n"}, "scanner")
+
+    result = _plan_check(shell, base)
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "plans=true\n" in (shell.root / "output").read_text(encoding="utf-8")
+    refresh = step_named("plan-check.yml", "Refresh the pull request's description")
+    assert "steps.validate.outputs.plans == 'true'" in refresh["if"]
 
 
 def test_every_changed_file_outside_a_one_level_plan_folder_is_an_error(shell: Any) -> None:
