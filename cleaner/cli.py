@@ -123,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_scan_options(scan)
     scan.add_argument("--account-id", metavar="ID", help="scan this account of [[tool.cleaner.accounts]]")
+    scan.add_argument(
+        "--replace",
+        action="store_true",
+        help="scan into a plan folder that already holds a plan (its apply results and journal go too)",
+    )
     scan.set_defaults(handler=cmd_scan)
 
     render = commands.add_parser(

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from pathlib import Path
 
 from cleaner.accounts import find_account, plan_suffix
+from cleaner.apply_journal import JOURNAL_FILE
+from cleaner.apply_result import RESULT_JSON, RESULT_MD
 from cleaner.aws.session import AwsContext
 from cleaner.commands.writable import check_writable_folder
 from cleaner.environment import Environment, load_effective_settings, parse_instant
 from cleaner.exit_codes import BadInputError, ExitCode
-from cleaner.plan import Plan, default_plan_id, validate_plan_id, write_plan_files
+from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, default_plan_id, validate_plan_id, write_plan_files
 from cleaner.planner import cap_deletions
 from cleaner.render import render_plan_markdown_chunks
 from cleaner.scan import scan
@@ -29,15 +32,39 @@ def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
     # Before the scan, not after it: a long scan must not end in a plan that cannot be written. A scan
     # that fails leaves no folder behind, so nothing is created yet.
     check_writable_folder(plan_dir, "--plans-dir" if args.plans_dir else "plans_dir", create=False)
+    check_not_overwriting(plan_dir, replace=args.replace)
     session = env.aws_session() if env.aws_session else None
     aws = AwsContext(session=session, performance=settings.performance)
     if account_id:
         check_credentials_account(aws, settings.scan.regions, account_id)
     # Capped here, so the plan.json the scan workflow uploads as apply's provenance is the capped one.
     plan = cap_deletions(scan(aws, settings.scan, now, plan_id, env.progress), settings.apply)
+    for stale in stale_results(plan_dir):
+        stale.unlink()
+        env.progress(f"removed {stale}: it belonged to the plan this scan replaces")
     json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown_chunks(plan))
     print_summary(plan, str(json_path), str(md_path), args.format, env)
     return ExitCode.OK
+
+
+# What an apply leaves beside a plan: it describes that plan, never the one a new scan writes there.
+APPLY_OUTPUTS = (RESULT_JSON, RESULT_MD, JOURNAL_FILE)
+
+
+def check_not_overwriting(plan_dir: Path, *, replace: bool) -> None:
+    """A plan folder that holds a plan is never overwritten without --replace: its plan.json may have
+    been reviewed, edited or applied."""
+    existing = [name for name in (PLAN_JSON, PLAN_MD, *APPLY_OUTPUTS) if (plan_dir / name).exists()]
+    if existing and not replace:
+        raise BadInputError(
+            f"{plan_dir} already holds {', '.join(existing)}: a scan never overwrites a plan (it may have"
+            " been reviewed or applied). Choose another --plan-id, or pass --replace to scan into it again"
+            " (its apply results and journal are removed with it)"
+        )
+
+
+def stale_results(plan_dir: Path) -> list[Path]:
+    return [plan_dir / name for name in APPLY_OUTPUTS if (plan_dir / name).exists()]
 
 
 def for_account(
