@@ -7,6 +7,7 @@ come from the repository's settings and flags only.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import json
 import re
@@ -215,6 +216,26 @@ def _toml_path_part(part: str | int) -> str:
     return f".{part}" if _BARE_KEY.fullmatch(part) else f".{json.dumps(part)}"
 
 
+def _setting_names() -> list[str]:
+    """Every key [tool.cleaner] and its tables take, for suggesting the one a misspelt key meant."""
+    models: list[type[BaseModel]] = [
+        Settings,
+        ScanSettings,
+        ApplyLimits,
+        GitHubSettings,
+        Performance,
+        Account,
+        FunctionOverride,
+    ]
+    sections = {"scan", "apply", "github", "performance"}
+    return sorted({name for model in models for name in model.model_fields} - sections)
+
+
+def _nearest(key: str, names: list[str]) -> str | None:
+    found = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
 def describe_validation_error(error: ValidationError) -> str:
     parts = []
     for detail in error.errors():
@@ -223,8 +244,34 @@ def describe_validation_error(error: ValidationError) -> str:
         # accounts[1].scan_role_arn: an index reads as one, as in the TOML array it points into; a key
         # that is not a bare word is quoted as TOML quotes it (cache_prices."eu-west-1").
         name = "".join(_toml_path_part(p) for p in loc).lstrip(".") or "(top level)"
-        parts.append(f"{name}: {detail['msg']}")
+        message = detail["msg"]
+        if detail["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            nearest = _nearest(loc[-1], _setting_names())
+            message = "not a setting of snapstart-cleaner" + (
+                f" (did you mean `{nearest}`?)" if nearest else ""
+            )
+        parts.append(f"{name}: {message}")
     return "; ".join(parts)
+
+
+# Names a [tool.*] table meant for this tool may have been given by mistake.
+_OUR_TABLE_LOOKALIKES = ("snapstart-cleaner", "snapstart_cleaner", "snapstartcleaner")
+
+
+def _check_table_name(pyproject: Path, tool: Any) -> None:
+    """A misspelt table (`[tool.cleanr]`) would be ignored: defaults apply, an `exclude` stops
+    excluding. Refuse a [tool.*] table whose name is close to `cleaner` instead."""
+    if not isinstance(tool, dict):
+        return
+    for name in tool:
+        if name == "cleaner":
+            continue
+        lowered = name.lower()
+        if lowered in _OUR_TABLE_LOOKALIKES or difflib.get_close_matches(lowered, ["cleaner"], cutoff=0.75):
+            raise BadInputError(
+                f"{pyproject}: [tool.{name}] is not read by snapstart-cleaner: its settings go in"
+                " [tool.cleaner] (rename the table)"
+            )
 
 
 def describe_flag_error(error: ValidationError, flags: Mapping[str, str]) -> str:
@@ -250,6 +297,7 @@ def load_settings(pyproject: Path | None) -> Settings:
         raise BadInputError(f"{pyproject}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise BadInputError(f"{pyproject}: invalid TOML: {error}") from error
+    _check_table_name(pyproject, document.get("tool", {}))
     table = document.get("tool", {}).get("cleaner", {})
     if not isinstance(table, dict):
         raise BadInputError(f"{pyproject}: [tool.cleaner] must be a table")

@@ -257,3 +257,39 @@ def test_effective_lookback_days(values: dict[str, int], lookback: int) -> None:
 )
 def test_is_excluded(include: list[str], exclude: list[str], name: str, excluded: bool) -> None:
     assert ScanSettings(include=include, exclude=exclude).is_excluded(name) is excluded
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (
+            "min_age_day = 14",
+            "min_age_day: not a setting of snapstart-cleaner (did you mean `min_age_days`?)",
+        ),
+        ("excludes = ['tmp-*']", "excludes: not a setting of snapstart-cleaner (did you mean `exclude`?)"),
+        ("zzz = 1", "zzz: not a setting of snapstart-cleaner"),
+        (
+            "[[tool.cleaner.overrides]]\nfunctions = 'api-*'\nkeep_last = 5",
+            "overrides[0].keep_last: not a setting of snapstart-cleaner (did you mean `keep_last_n`?)",
+        ),
+    ],
+)
+def test_an_unknown_key_is_named_with_the_setting_it_most_likely_meant(
+    tmp_path: Path, body: str, says: str
+) -> None:
+    message = bad_file(tmp_path, f"[tool.cleaner]\n{body}\n")
+    assert says in message and "Extra inputs" not in message, message
+
+
+@pytest.mark.parametrize("table", ["cleanr", "cleaners", "Cleaner", "snapstart-cleaner", "snapstart_cleaner"])
+def test_a_misspelt_table_is_refused_rather_than_ignored(tmp_path: Path, table: str) -> None:
+    # Ignored, it would leave the defaults in force: an `exclude` list would stop excluding.
+    message = bad_file(tmp_path, f'[tool.{table}]\nexclude = ["payments-*"]\n')
+    assert f"[tool.{table}] is not read by snapstart-cleaner" in message and "[tool.cleaner]" in message
+
+
+def test_other_tools_tables_are_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.ruff]\nline-length = 100\n[tool.mypy]\nstrict = true\n[tool.cleaner]\nkeep_last_n = 4\n"
+    )
+    assert load_settings(tmp_path / "pyproject.toml").scan.keep_last_n == 4
