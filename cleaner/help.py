@@ -55,8 +55,9 @@ COMMANDS: dict[str, tuple[str, dict[int, str], tuple[str, ...]]] = {
             2: "bad settings, a plan that cannot be read, or a plan whose account is not listed",
         },
         (
-            "SNAPSTART_SCAN_ROLE_ARN, SNAPSTART_APPLY_ROLE_ARN, SNAPSTART_AWS_REGION: the one account's"
-            " roles and STS region when no [[tool.cleaner.accounts]] are listed",
+            "SNAPSTART_SCAN_ROLE_ARN, SNAPSTART_APPLY_ROLE_ARN: the one account's roles when no"
+            " [[tool.cleaner.accounts]] are listed; SNAPSTART_AWS_REGION: the region scanned (and where"
+            " STS is called) when neither --region nor [tool.cleaner] regions name one",
         ),
     ),
     "open-pr": (
