@@ -111,7 +111,9 @@ class Applier:
                 )
         self.verify_seconds = time.monotonic() - started
         self.progress(
-            f"re-verified {len(self.plan.delete)} entries in batches; {len(pending)} go to the last check"
+            f"re-verified {len(self.plan.delete)} entries against live AWS (versions, aliases, mappings,"
+            f" tags, usage); {len(pending)} still qualify and go on to their resource-policy check and"
+            " deletion"
         )
 
         # The last check (GetPolicy, its own quota) and the deletion (control plane) run back to back per

@@ -326,6 +326,10 @@ def load_plan(path: Path) -> Plan:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise BadInputError(f"{path}: no such plan file") from error
+    except IsADirectoryError as error:
+        raise BadInputError(
+            f"{path}: a folder, not a plan file: give its {PLAN_JSON} ({path / PLAN_JSON})"
+        ) from error
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"{path}: cannot read: {error}") from error
     return parse_plan(text, str(path))

@@ -51,8 +51,14 @@ def render_apply_markdown(result: ApplyResult, plan: Plan | None = None) -> str:
         else {(e.region, e.function_name, e.version): e.estimated_monthly_cost_usd for e in plan.delete}
     )
     gone = (Outcome.DELETED, Outcome.WOULD_DELETE, Outcome.ALREADY_DELETED)
+    # What this run saves: a version already gone was saved by whatever deleted it (an earlier run).
+    removed_now = (Outcome.DELETED, Outcome.WOULD_DELETE)
     saved = total_usd(
-        [costs.get((e.region, e.function_name, e.version), 0.0) for e in result.entries if e.outcome in gone]
+        [
+            costs.get((e.region, e.function_name, e.version), 0.0)
+            for e in result.entries
+            if e.outcome in removed_now
+        ]
     )
     return template("apply-result.md.j2").render(
         result=result,

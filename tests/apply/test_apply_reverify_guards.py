@@ -19,7 +19,7 @@ from tests.apply.conftest import Loop, aws_error, for_version
 
 
 def _scan(loop: Loop, *flags: str) -> list[str]:
-    code, output = loop.run("scan", "--region", "us-east-1", "--plan-id", "p1", *flags)
+    code, output = loop.run("scan", "--region", "us-east-1", "--plan-id", "p1", "--replace", *flags)
     assert code == ExitCode.OK, output
     return [e["version"] for e in json.loads(loop.plan_path.read_text())["delete"]]
 

@@ -417,3 +417,15 @@ def test_a_schema_version_written_as_a_string_says_it_must_be_the_number() -> No
     assert message == (
         f'{SOURCE}:{line_of(text, "schema_version")}: schema_version must be the number 1, not the string "1"'
     )
+
+
+def test_a_plan_folder_given_for_a_plan_file_names_the_file_to_give(tmp_path: Path) -> None:
+    folder = tmp_path / "plans" / "p1"
+    folder.mkdir(parents=True)
+    with pytest.raises(BadInputError) as raised:
+        load_plan(folder)
+    assert (
+        raised.value.message
+        == f"{folder}: a folder, not a plan file: give its plan.json ({folder / 'plan.json'})"
+    )
+    assert "Errno" not in raised.value.message
