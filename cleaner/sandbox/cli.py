@@ -53,7 +53,12 @@ def add_sandbox_parser(commands: Any) -> None:
     )
     sandbox.add_argument("--versions", type=int, metavar="V", help="published versions per function (10)")
     sandbox.set_defaults(handler=cmd_sandbox)
-    drift = sandbox.add_subparsers(dest="sandbox_command", metavar="DRIFT")
+    # Optional: without one, `sandbox` serves; with one, it makes drift in a sandbox already running.
+    drift = sandbox.add_subparsers(
+        dest="sandbox_command",
+        metavar="[invoke | alias]",
+        title="drift in a sandbox already running (optional)",
+    )
 
     invoke = drift.add_parser("invoke", help="record invocations of FN:VERSION (or FN:ALIAS) in the sandbox")
     invoke.add_argument("target", metavar="FN:V", help="function and version (or alias), e.g. orders-api:3")

@@ -122,10 +122,19 @@ def run_alias(function: str, name: str, version: str, env: Environment) -> ExitC
             lambda_.create_alias(FunctionName=function, Name=name, FunctionVersion=version)
             verb = "created"
     except lambda_.exceptions.ResourceNotFoundException as error:
-        raise BadInputError(
-            f"{function}: not in the sandbox ({error.response['Error']['Message']})"
-        ) from error
+        raise BadInputError(_missing(lambda_, function, version, error)) from error
     except AWS_ERRORS as error:
         raise AccessError(describe(error, "lambda:CreateAlias")) from error
     env.print(f"{verb} alias {function}:{name} -> version {version}")
     return ExitCode.OK
+
+
+def _missing(lambda_: Any, function: str, version: str, error: Any) -> str:
+    """Which of the two is not in the sandbox: the function, or that version of it."""
+    try:
+        lambda_.get_function(FunctionName=function)
+        versions = lambda_.list_versions_by_function(FunctionName=function)["Versions"]
+    except AWS_ERRORS:
+        return f"{function}: no such function in the sandbox ({error.response['Error']['Message']})"
+    published = [v["Version"] for v in versions if v["Version"] != "$LATEST"]
+    return f"{function}:{version}: no such version in the sandbox (it has {', '.join(published) or 'none'})"

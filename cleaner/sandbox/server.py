@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,11 +49,29 @@ class _EndpointSession:
         return self._session.client(service, endpoint_url=self._endpoint, **kwargs)
 
 
+def _check_port(port: int) -> None:
+    """Bind the port once ourselves: a port in use is then our one clear error, before werkzeug prints
+    its own advice and exits its thread with status 1."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            reason = "another program listens there" if error.errno == errno.EADDRINUSE else error.strerror
+            raise BadInputError(
+                f"--port {port}: cannot listen on 127.0.0.1:{port}: {reason} (stop it, or pick another"
+                " port: --port 0 takes a free one)"
+            ) from error
+
+
 def _start_server(port: int) -> Any:
     """Start moto's threaded server; a port that cannot be bound is an error here, not a hang (moto's
     `start` waits for a ready signal its thread never sends when binding fails)."""
     from moto.server import ThreadedMotoServer
 
+    _check_port(port)
     failure: list[BaseException] = []
 
     class Server(ThreadedMotoServer):
@@ -66,7 +86,10 @@ def _start_server(port: int) -> Any:
     server.start()
     if failure:
         error = failure[0]
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        if isinstance(error, SystemExit):  # werkzeug's way of saying the bind failed after our probe
+            reason = "the port could not be bound"
+        else:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise BadInputError(f"--port {port}: cannot listen on 127.0.0.1:{port}: {reason} (try --port 0)")
     return server
 
