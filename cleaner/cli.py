@@ -142,7 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(handler=cmd_render)
 
     validate = commands.add_parser("validate", help="check schema, Markdown sync and removals-only edits")
-    validate.add_argument("plan_json", metavar="PLAN_JSON", help=_PLAN_JSON_HELP)
+    validate.add_argument(
+        "plan_json",
+        metavar="PLAN_JSON",
+        help="the plan file (plans/<plan-id>/plan.json); plan.md beside it is checked, never written",
+    )
     validate.add_argument("--against", metavar="ORIGINAL_JSON", help="the plan as the scanner proposed it")
     validate.add_argument(
         "--format",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+)
 
 ACCESS_DENIED_CODES = frozenset(
     {
@@ -48,6 +54,15 @@ def describe(error: BaseException, permission: str) -> str:
     if isinstance(error, ClientError):
         message = error.response.get("Error", {}).get("Message", "")
         return f"{permission}: {error_code(error)}: {message}".rstrip(": ")
+    if isinstance(error, EndpointConnectionError):
+        endpoint = getattr(error, "kwargs", {}).get("endpoint_url", "")
+        local = any(host in endpoint for host in ("://127.", "://localhost", "://[::1]"))
+        hint = (
+            " (a local endpoint, from AWS_ENDPOINT_URL: is the sandbox running? `snapstart-cleaner sandbox`)"
+            if local
+            else " (check the network, the region and AWS_ENDPOINT_URL)"
+        )
+        return f"{permission}: {error}: nothing answers there{hint}"
     if isinstance(error, BotoCoreError):
         return f"{permission}: {error}"
     return f"{permission}: {type(error).__name__}: {error}"

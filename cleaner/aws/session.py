@@ -57,6 +57,11 @@ class AwsContext:
             max_pool_connections=self.performance.max_workers + 4,
             user_agent_extra=f"snapstart-cleaner/{__version__}",
         )
+        # STS answers who the credentials are before anything else: an endpoint that does not answer
+        # (a sandbox not started, a wrong AWS_ENDPOINT_URL) is said in seconds, not after ten attempts.
+        self._identity_config = self._config.merge(
+            Config(retries={"mode": "standard", "total_max_attempts": min(3, self.performance.max_attempts)})
+        )
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -64,7 +69,8 @@ class AwsContext:
         with self._lock:
             client = self._clients.get((service, region))
             if client is None:
-                client = self.session.client(service, region_name=region, config=self._config)  # type: ignore[call-overload]
+                config = self._identity_config if service == "sts" else self._config
+                client = self.session.client(service, region_name=region, config=config)  # type: ignore[call-overload]
                 attach(client, region, self.limiter, self.recorder)
                 limit_retries(client, self.performance.retry_budget_seconds)
                 self._clients[(service, region)] = client

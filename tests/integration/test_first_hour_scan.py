@@ -4,15 +4,22 @@ is short only because it followed a small min_age_days."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import boto3
+import pytest
 
+from cleaner.aws.ratelimit import CallRecorder
 from cleaner.aws.session import AwsContext
 from cleaner.demo.account import SimulatedAccount
+from cleaner.exit_codes import AccessError, ExitCode
 from cleaner.plan import Plan
 from cleaner.render import render_plan_markdown
 from cleaner.scan import scan
 from cleaner.settings import ScanSettings
+from tests.conftest import free_port
+
+from .support import run_cli_scan
 
 
 def _scan(session: boto3.Session, now: datetime, **settings: object) -> tuple[Plan, list[str]]:
@@ -58,3 +65,21 @@ def test_an_explicit_short_lookback_or_a_long_default_one_says_nothing(
     for settings in ({"min_age_days": 0, "lookback_days": 1}, {"min_age_days": 14}):
         plan, _ = _scan(aws_session, now, **settings)
         assert not [w for w in plan.warnings if "usage was looked at" in w], settings
+
+
+def test_a_local_endpoint_that_does_not_answer_is_said_at_once_with_what_to_start(
+    tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sandbox that is not running: the port is closed, so every attempt is refused.
+    port = free_port()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    recorder = CallRecorder()
+    aws = AwsContext(boto3.Session(region_name="us-east-1"), recorder=recorder)
+
+    with pytest.raises(AccessError) as raised:
+        aws.account_id("us-east-1")
+
+    assert "is the sandbox running? `snapstart-cleaner sandbox`" in raised.value.message
+    assert recorder.calls["sts:GetCallerIdentity"] == 3  # not the ten attempts of every other call
+    run = run_cli_scan(None, tmp_path, now)
+    assert run.code == ExitCode.ACCESS_ERROR and "nothing answers there" in run.stderr
