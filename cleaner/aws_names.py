@@ -43,15 +43,19 @@ _TAG_KEY_CATEGORIES = frozenset("LZN")
 
 
 def shown(value: str, limit: int = 60) -> str:
-    """A value quoted for an error message: one line whatever it holds, and not a megabyte long."""
+    """A value quoted for an error message: one line whatever it holds, and not a megabyte long. A long
+    one keeps its start and its end (where an ARN's qualifier, the part most often wrong, is)."""
     text = repr(value)
-    return text if len(text) <= limit else text[: limit - 4] + "...'"
+    if len(text) <= limit:
+        return text
+    head = (limit - 3) // 2
+    return text[:head] + "..." + text[-(limit - 3 - head) :]
 
 
-def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+def _matching(pattern: re.Pattern[str], what: str, limit: int = 60) -> Callable[[str], str]:
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
-            raise ValueError(f"{shown(value)} is not {what}")
+            raise ValueError(f"{shown(value, limit)} is not {what}")
         return value
 
     return check
@@ -109,6 +113,7 @@ TagKey = Annotated[str, AfterValidator(_tag_key)]
 QualifiedFunctionArn = Annotated[
     str,
     AfterValidator(
-        _matching(QUALIFIED_ARN, "a qualified Lambda version ARN (arn:aws:lambda:...:NAME:VERSION)")
+        # Lambda's longest qualified ARN is about 170 characters: shown whole, only absurd values cut.
+        _matching(QUALIFIED_ARN, "a qualified Lambda version ARN (arn:aws:lambda:...:NAME:VERSION)", 200)
     ),
 ]

@@ -75,7 +75,10 @@ class PlanEntry(_Strict):
     def _arn_names_this_version(self) -> PlanEntry:
         match = QUALIFIED_ARN.fullmatch(self.function_arn)
         if not match:  # checked by its type already; kept so `match` is never None below
-            raise ValueError(f"function_arn {shown(self.function_arn)} is not a qualified Lambda version ARN")
+            # Lambda's longest qualified ARN is about 170 characters: show all of one, cut only absurd values.
+            raise ValueError(
+                f"function_arn {shown(self.function_arn, 200)} is not a qualified Lambda version ARN"
+            )
         if (match["region"], match["name"], match["version"]) != (
             self.region,
             self.function_name,

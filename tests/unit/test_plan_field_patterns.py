@@ -15,12 +15,13 @@ from typing import Any
 
 import botocore.session
 import pytest
+from fakes.plans import make_plan
 from pydantic import TypeAdapter, ValidationError
 
-from cleaner.aws_names import FunctionState, Region, Runtime, TagKey
+from cleaner.aws_names import FunctionState, Region, Runtime, TagKey, shown
 from cleaner.cli import Environment, program
 from cleaner.exit_codes import ExitCode
-from cleaner.plan import write_plan_files
+from cleaner.plan import PlanEntry, write_plan_files
 from cleaner.render import render_plan_markdown
 from cleaner.settings import ScanSettings
 
@@ -257,3 +258,16 @@ def test_a_bad_protect_tag_in_pyproject_stops_a_scan_before_it_starts(tmp_path: 
     assert code == ExitCode.BAD_INPUT
     assert "[tool.cleaner] protect_tag" in err
     assert not (tmp_path / "plans").exists()
+
+
+def test_a_long_value_in_an_error_keeps_its_start_and_its_end() -> None:
+    value = "arn:aws:lambda:us-east-1:123456789012:function:" + "a" * 80 + ":LATEST"
+    said = shown(value)
+    assert len(said) == 60 and said.startswith("'arn:aws:lambda:") and said.endswith("a:LATEST'")
+    assert shown("short") == "'short'"
+
+
+def test_a_wrong_arn_is_shown_whole_in_the_plans_error() -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:orders-api-with-a-long-name:$LATEST"
+    with pytest.raises(ValueError, match=re.escape(repr(arn))):
+        PlanEntry.model_validate({**make_plan("p1", delete=1).delete[0].model_dump(), "function_arn": arn})
