@@ -27,11 +27,10 @@ from cleaner.apply_requirements import PLAN_FILE
 from cleaner.exit_codes import ExitCode
 from cleaner.github.client import github_call
 from cleaner.github.plan_pr import is_ours
-from cleaner.github.plan_set import (
+from cleaner.github.plan_set import PlanFiles, PlanSet
+from cleaner.github.trailers import (
     SCANNED_ACCOUNT_TRAILER,
     FailedAccount,
-    PlanFiles,
-    PlanSet,
     ScannedAccount,
     failed_accounts_in,
     scanned_accounts_in,

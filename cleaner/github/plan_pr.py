@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cleaner.exit_codes import AccessError, BadInputError
 from cleaner.github.client import GitHubApiError, github_call
-from cleaner.github.plan_set import FailedAccount, PlanFiles, PlanSet
+from cleaner.github.plan_set import PlanFiles, PlanSet
+from cleaner.github.trailers import FailedAccount
 from cleaner.settings import GitHubSettings
 
 __all__ = ["Action", "FailedAccount", "PlanFiles", "PlanPullRequest", "PlanSet", "publish_plan"]

@@ -27,7 +27,8 @@ from cleaner.commands.open_pr import read_plan_files
 from cleaner.cost import cache_is_billed, total_usd
 from cleaner.exit_codes import ExitCode
 from cleaner.github.body import BODY_LIMIT, fit_body
-from cleaner.github.plan_set import FailedAccount, PlanFiles, PlanSet
+from cleaner.github.plan_set import PlanFiles, PlanSet
+from cleaner.github.trailers import FailedAccount
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, PlanEntry, load_plan
 from cleaner.reasons import ROUTINE_REASONS
 from cleaner.render import BODY_TABLE_ROWS, CHART_SLICES, render_apply_markdown, render_plan_markdown

@@ -6,13 +6,8 @@ from __future__ import annotations
 from fakes.plans import make_plan
 
 from cleaner.apply_requirements import requested_by
-from cleaner.github.plan_set import (
-    MAX_FAILED_ACCOUNTS,
-    FailedAccount,
-    PlanFiles,
-    PlanSet,
-    failed_accounts_in,
-)
+from cleaner.github.plan_set import PlanFiles, PlanSet
+from cleaner.github.trailers import MAX_FAILED_ACCOUNTS, FailedAccount, failed_accounts_in
 from cleaner.plan import plan_json_text
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 from fakes.plans import ACCOUNT_ID, make_plan
 
 from cleaner.apply_requirements import requested_by
-from cleaner.github.plan_set import (
+from cleaner.github.plan_set import PlanFiles, PlanSet
+from cleaner.github.trailers import (
     MAX_SCANNED_ACCOUNTS,
     FailedAccount,
-    PlanFiles,
-    PlanSet,
     ScannedAccount,
     failed_accounts_in,
     scanned_accounts_in,
