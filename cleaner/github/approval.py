@@ -15,7 +15,6 @@ from github.Repository import Repository
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleaner.apply_requirements import (
-    PageFacts,
     Requirement,
     applied_once,
     approvals,
@@ -25,6 +24,9 @@ from cleaner.apply_requirements import (
     removals_only_of_scanned,
     select_scan_artifact,
     verified_bot_commits,
+)
+from cleaner.approval_facts import (
+    PageFacts,
 )
 from cleaner.exit_codes import BadInputError
 from cleaner.github.body import fit_body

@@ -19,16 +19,18 @@ from github.Repository import Repository
 
 from cleaner.apply_requirements import (
     VERDICTS,
+    Requirement,
+    artifact_name,
+    latest_verdicts,
+)
+from cleaner.approval_facts import (
     ArtifactFacts,
     ChangedFile,
     PlanHistory,
     PullCommit,
     PullRequestFacts,
-    Requirement,
     Review,
     ReviewerFacts,
-    artifact_name,
-    latest_verdicts,
 )
 from cleaner.exit_codes import AccessError
 from cleaner.github.client import USER_AGENT, GitHubTarget, github_call

@@ -9,15 +9,7 @@ import pytest
 from fakes.plans import make_plan
 
 from cleaner.apply_requirements import (
-    ArtifactFacts,
-    ChangedFile,
-    PageFacts,
-    PlanHistory,
-    PullCommit,
-    PullRequestFacts,
     Requirement,
-    Review,
-    ReviewerFacts,
     applied_once,
     approvals,
     attributable_commits,
@@ -28,6 +20,16 @@ from cleaner.apply_requirements import (
     removals_only_of_scanned,
     select_scan_artifact,
     verified_bot_commits,
+)
+from cleaner.approval_facts import (
+    ArtifactFacts,
+    ChangedFile,
+    PageFacts,
+    PlanHistory,
+    PullCommit,
+    PullRequestFacts,
+    Review,
+    ReviewerFacts,
 )
 
 PLAN = "plans/p1/plan.json"
