@@ -2,9 +2,9 @@
 
 No single person can get a version deleted. Each rule of the security model is one small function over
 plain facts (`cleaner.approval_facts`) that `cleaner.github.pull_request_facts` gathers through the
-GitHub API (never from the local checkout); each returns a `Requirement` with its own message, and every rule is evaluated so a
-refusal names everything that is wrong. Like Atlantis's apply requirements, they are evaluated together
-and apply proceeds only when all pass:
+GitHub API (never from the local checkout); each returns a `Requirement` with its own message, and
+every rule is evaluated so a refusal names everything that is wrong. Like Atlantis's apply
+requirements, they are evaluated together and apply proceeds only when all pass:
 
 1. `merged_pull_request`: the pushed commit is the merge commit of a PR into the default branch;
 2. `only_plan_files`: the PR changed nothing but `plans/<plan-id>/plan.json` and `plan.md`, one level
