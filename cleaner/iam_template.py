@@ -13,6 +13,10 @@ immutable subjects.
 Pure: builds a dict; `cleaner.commands.iam` validates the flags and prints it. The permissions are
 derived from the AWS operations each side of the tool makes (`SCAN_OPERATIONS`, `APPLY_OPERATIONS`),
 through `OPERATION_ACTIONS`; tests record the operations a real run sends and hold both sets to them.
+
+Why one module of this size (~460 lines): the template is one document whose parts must agree (the
+subjects each trust names, the Denies beside each Allow, the StackSet's fixed names and its provider
+parameter); a reviewer checks a trust policy against its permissions here, on one page.
 """
 
 from __future__ import annotations
