@@ -184,6 +184,9 @@ class FakeGitHub:
         # GitHub's, never the storage's).
         self.storage_authorizations: list[str] = []
         self.requests: list[tuple[str, str]] = []  # (method, path) of every API call, for assertions
+        # Endpoints a test installs on top of these (fakes/github_settings.py: the repository's settings),
+        # tried before the built-in ones.
+        self.extra_routes: list[tuple[str, str, _Handler]] = []
         self.errors: list[Exception] = []  # the fake's own failures (a test should see none)
         self.clock = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
         self.url = "http://127.0.0.1:0"
@@ -437,7 +440,7 @@ class FakeGitHub:
                 if path != prefix and not path.startswith(prefix + "/"):
                     raise ApiError(404, "Not Found")
                 rest = path[len(prefix) :]
-                for verb, pattern, handler in _ROUTES:
+                for verb, pattern, handler in [*self.extra_routes, *_ROUTES]:
                     match = re.fullmatch(pattern, rest)
                     if verb == method and match:
                         return handler(self, _Request(caller, match.groupdict(), query, body or {}))
@@ -922,7 +925,7 @@ def get_contents(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
     sha = fake._resolve(request.query.get("ref", fake.default_branch))
     blob = fake._tree_of(sha).get(path)
     if blob is None:
-        raise ApiError(404, "Not Found")
+        return _list_directory(fake, path, sha)
     content = fake.blobs[blob]
     # GitHub leaves the content of a file over 1 MB out (encoding "none"): the blob API has it.
     large = len(content) > CONTENTS_API_LIMIT
@@ -936,6 +939,24 @@ def get_contents(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
         "content": "" if large else base64.b64encode(content).decode(),
         "url": f"{fake.api}/contents/{path}?ref={sha}",
     }
+
+
+def _list_directory(fake: FakeGitHub, path: str, sha: str) -> tuple[int, Any]:
+    """A folder, as GitHub lists one: its files and subfolders (without content), or 404."""
+    prefix = path.rstrip("/") + "/"
+    names = {p[len(prefix) :].split("/")[0]: p for p in fake._tree_of(sha) if p.startswith(prefix)}
+    if not names:
+        raise ApiError(404, "Not Found")
+    return 200, [
+        {
+            "type": "file" if full == prefix + name else "dir",
+            "name": name,
+            "path": prefix + name,
+            "sha": fake._tree_of(sha).get(full, ""),
+            "url": f"{fake.api}/contents/{prefix}{name}?ref={sha}",
+        }
+        for name, full in sorted(names.items())
+    ]
 
 
 def list_pulls(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
