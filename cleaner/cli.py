@@ -84,6 +84,12 @@ def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
     return run_targets(settings, plans, regions, args.format, env)
 
 
+def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitCode:
+    from cleaner.commands.doctor import run_doctor
+
+    return run_doctor(args, env)
+
+
 def cmd_demo(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.demo import run_demo
 
@@ -228,6 +234,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="one JSON line for fromJSON (github-matrix, the default), JSON, or text",
     )
     targets.set_defaults(handler=cmd_targets)
+
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[common],
+        help="check every setting the security model rests on (GitHub API; AWS with --aws): a checklist",
+    )
+    doctor.add_argument(
+        "--aws", action="store_true", help="also read the scan and apply roles' trust policies (iam:GetRole)"
+    )
+    doctor.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text, json (one object) or github (Markdown for $GITHUB_STEP_SUMMARY) (text)",
+    )
+    doctor.add_argument(
+        "--allow-unreadable",
+        action="store_true",
+        help="exit 0 when every setting this token could read holds (a workflow's token cannot read the"
+        " admin-only ones; they stay ✗ in the checklist)",
+    )
+    doctor.set_defaults(handler=cmd_doctor)
 
     demo = commands.add_parser("demo", help="the whole loop on a simulated AWS account (no AWS needed)")
     demo.add_argument(

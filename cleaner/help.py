@@ -112,6 +112,27 @@ COMMANDS: dict[str, tuple[str, dict[int, str], tuple[str, ...]]] = {
             *_GITHUB,
         ),
     ),
+    "doctor": (
+        "Check, through the GitHub API (and AWS with --aws), every setting the security model rests on:\n"
+        "the rulesets, CODEOWNERS, required checks, environments, the bot's GitHub App, the Actions\n"
+        "settings, the OIDC subject, the variables and the roles' trust. A checklist, each line ✓ or ✗\n"
+        "with its fix. A setting the token cannot read is ✗ (could not read), never ✓: the full check\n"
+        "needs a repository admin's token (GITHUB_TOKEN=$(gh auth token)). Reads only; changes nothing.",
+        {
+            0: "every setting holds (advisory lines aside; with --allow-unreadable, every one it could read)",
+            1: "a setting to fix, or one this token could not read (each line says which and how)",
+            2: "bad flag or settings",
+            3: "GitHub (or, with --aws, AWS) could not be reached: bad token or repository, no credentials",
+        },
+        (
+            "GITHUB_TOKEN, GITHUB_REPOSITORY (OWNER/NAME): the repository and a token that reads its\n"
+            "  settings (a repository admin's reads all of them; a workflow's own token only some)",
+            *_GITHUB[1:],
+            "with --aws: the roles of [[tool.cleaner.accounts]], else of the repository variables, read",
+            "  with these credentials (each account's own):",
+            *_AWS,
+        ),
+    ),
     "iam-template": (
         "Print a CloudFormation template: GitHub's OIDC provider, a read-only scan role and an apply\n"
         "role that may delete versions only.",
