@@ -29,6 +29,7 @@ LOCK_OF = {
     "apply.yml": RUNTIME_LOCK,
     "plan-check.yml": RUNTIME_LOCK,
     "keep.yml": RUNTIME_LOCK,
+    "doctor.yml": RUNTIME_LOCK,
     "ci.yml": DEV_LOCK,
 }
 # Where the locks are used: GitHub's ubuntu-latest runner with the Python setup-python installs.
@@ -234,7 +235,7 @@ def test_the_workflows_install_only_from_the_hash_locked_requirements() -> None:
         for job_name, job in workflow_jobs(name).items():
             assert install_problems(job.get("steps", []), lock) == [], f"{name}: {job_name}"
             installs += sum("--require-hashes" in step.get("run", "") for step in job.get("steps", []))
-    assert installs == 8  # targets, scan and open-pr; plan-check; plans and apply; keep; ci
+    assert installs == 9  # targets, scan and open-pr; plan-check; plans and apply; keep; doctor; ci
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (it comes wit
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml", "keep.yml")
+NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml", "keep.yml", "doctor.yml")
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<ref>\S+)(?P<rest>.*)$")
 
