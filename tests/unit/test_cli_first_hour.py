@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fakes.cli import run_in_process
+from fakes.plans import make_plan, write_plan
 
 from cleaner.cli import build_parser
 from cleaner.exit_codes import ExitCode
@@ -128,3 +129,22 @@ def test_python_dash_m_cleaner_version_matches_the_package_metadata() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.split() == ["snapstart-cleaner", metadata.version("snapstart-cleaner")]
+
+
+def test_validate_help_says_it_checks_plan_md_and_never_writes_it(tmp_path: Path) -> None:
+    run = run_in_process(["validate", "--help"], tmp_path, {})
+    text = " ".join(run.stdout.split())
+    assert "plan.md beside it is checked, never written" in text and "read and written" not in text
+
+
+def test_the_sandbox_usage_shows_its_drift_subcommands_as_optional(tmp_path: Path) -> None:
+    run = run_in_process(["sandbox", "--help"], tmp_path, {})
+    assert "[invoke | alias] ..." in run.stdout
+    assert "drift in a sandbox already running (optional)" in run.stdout
+
+
+def test_open_pr_without_a_token_names_the_apps_token_not_the_workflows(tmp_path: Path) -> None:
+    write_plan(tmp_path, make_plan("p1", delete=1))
+    run = run_in_process(["open-pr", "plans/p1"], tmp_path, {"GITHUB_REPOSITORY": "acme/infra"})
+    assert run.code == ExitCode.BAD_INPUT
+    assert "open-pr and keep take the GitHub App's installation token" in " ".join(run.stderr.split())
