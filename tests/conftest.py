@@ -50,6 +50,8 @@ def account(aws_session: boto3.Session, now: datetime) -> SimulatedAccount:
 
 
 def free_port() -> int:
+    """A port nothing listens on now. Another process (another xdist worker) may take it before the
+    caller binds it: a server that can bind port 0 itself and say its port should do that instead."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -64,10 +66,10 @@ def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
     install_snapstart_shim()
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the system picks a free port as the server binds it, so no other process can take it first.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
     try:
         yield url
     finally:

@@ -15,6 +15,7 @@ from cleaner.settings import GitHubSettings
 REPO = Path(__file__).resolve().parents[1]
 VENV = "python3 -m venv .venv && . .venv/bin/activate && "
 WORKFLOWS = REPO / ".github" / "workflows"
+TEST_COMMAND = "python3 -m pytest -q -n auto --dist worksteal"
 
 
 def setup_commands() -> list[str]:
@@ -32,9 +33,9 @@ def test_command_1_makes_a_venv_installs_only_the_demo_extra_and_runs_the_demo()
 
 def test_command_2_makes_a_venv_installs_the_dev_extra_and_runs_what_ci_runs() -> None:
     _, second = setup_commands()
-    assert second == f'{VENV}python3 -m pip install -e ".[dev]" && python3 -m pytest -q'
+    assert second == f'{VENV}python3 -m pip install -e ".[dev]" && {TEST_COMMAND}'
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert ci[-1] == "python3 -m pytest -q"
+    assert ci[-1] == TEST_COMMAND
     assert 'python -m pip install --quiet -e ".[demo]"' in ci
     assert (
         ci.index('python -m pip install --quiet -e ".[demo]"')

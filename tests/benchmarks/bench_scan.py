@@ -749,20 +749,18 @@ def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str,
     """Our scan (plus rendering and writing the plan, as the `scan` command does) in a child process
     that never imports moto, against a ThreadedMotoServer on 127.0.0.1 serving this process's moto
     backends: the child's peak RSS is our scan's own."""
-    import socket
     import subprocess
     import tempfile
 
     from moto.server import ThreadedMotoServer
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
     werkzeug = logging.getLogger("werkzeug")
     level = werkzeug.level
     werkzeug.setLevel(logging.ERROR)  # one access-log line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: bound to a free port at start(), which no other process can take first.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    port = server.get_host_and_port()[1]
     try:
         with tempfile.TemporaryDirectory() as out:
             env = {

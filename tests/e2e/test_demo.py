@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,10 +37,13 @@ README_REASON_FLAGS = {
 }
 
 
-def closed_port() -> int:
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections while this holds it: bound and never listening, so no other
+    process (another xdist worker's server) can listen there meanwhile."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # nothing listens there once the probe is closed
+        yield int(probe.getsockname()[1])
 
 
 def test_the_demo_shows_every_reason_flag_without_aws_even_with_an_endpoint_configured(
@@ -49,7 +54,8 @@ def test_the_demo_shows_every_reason_flag_without_aws_even_with_an_endpoint_conf
     assert {reason.value for reason in Reason} - {"over_deletion_cap"} == README_REASON_FLAGS
 
     # An AWS_ENDPOINT_URL that refuses connections: the demo must never send anything there.
-    result = cli("demo", "--output", "demo-out", endpoint=f"http://127.0.0.1:{closed_port()}", timeout=30)
+    with closed_port() as port:
+        result = cli("demo", "--output", "demo-out", endpoint=f"http://127.0.0.1:{port}", timeout=30)
 
     assert result.returncode == 0, result.stdout + result.stderr
     plan_json = tmp_path / "demo-out" / "plans" / "demo" / "plan.json"

@@ -57,11 +57,13 @@ def test_an_unknown_repository_is_an_access_error_naming_the_call(github_environ
 
 
 def test_an_unreachable_api_is_an_access_error(github_environ: dict[str, str]) -> None:
-    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+    # A port that refuses connections while the probe holds it (bound, never listening): no other
+    # process (another xdist worker's server) can listen there meanwhile.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    with pytest.raises(AccessError, match="cannot reach GitHub"):
-        open_repository({**github_environ, "GITHUB_API_URL": closed})
+        with pytest.raises(AccessError, match="cannot reach GitHub"):
+            open_repository({**github_environ, "GITHUB_API_URL": closed})
 
 
 @pytest.mark.e2e

@@ -9,7 +9,6 @@ its own account. The moto server counts the requests each account received."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -53,16 +52,15 @@ class CountingMoto:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self.url = f"http://127.0.0.1:{port}"
+        # Port 0: bound to a free port at start(), which no other process can take first.
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.url = ""
         self.accounts: dict[str, str] = {"testing": "123456789012"}
         self.calls: Counter[tuple[str, str]] = Counter()
 
     def start(self) -> None:
         self.server.start()
+        self.url = f"http://127.0.0.1:{self.server.get_host_and_port()[1]}"
         wsgi = self.server._server
         assert wsgi is not None
         app = wsgi.app
