@@ -11,10 +11,17 @@ of its own). That listing is a hint, not proof, so it can only ever keep more: a
 leaves its traffic unexplained (the function keeps its versions, `function_level_activity_uncertain`),
 and every function that keeps a candidate has its usage read again with the aliases ListAliases
 returns whenever the two disagree, so a candidate is judged exactly as with aliases listed first.
+
+State and resource policy (GetFunction, then GetPolicy: one call each per version) come last, for every
+region at once: the would-be candidates of all regions are ranked as the plan's cap ranks them (largest
+savings first: cleaner.planner.savings_rank) and checked batch after batch until the plan is full
+(`max_deletions_per_apply`), so a scan never reads the policies of versions its plan could not propose
+anyway. Those left unchecked are kept `not_checked_plan_full`; the next scan checks them.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -35,10 +42,10 @@ from cleaner.aws.session import AwsContext
 from cleaner.aws.usage_probe import UsageFindings, UsageTarget, gather_usage
 from cleaner.exit_codes import AccessError, BadInputError
 from cleaner.inventory import Alias, Evidence, Function, FunctionVersion, VersionKey
-from cleaner.plan import Plan
-from cleaner.planner import build_plan, snapstart_versions
+from cleaner.plan import Plan, Pricing
+from cleaner.planner import build_plan, cap_deletions, plan_pricing, snapstart_versions, version_rank
 from cleaner.policy import still_candidate
-from cleaner.settings import ScanSettings
+from cleaner.settings import ApplyLimits, ScanSettings
 
 # Lambda@Edge functions live in us-east-1 only: no other region's version can be associated.
 LAMBDA_EDGE_REGION = "us-east-1"
@@ -106,6 +113,8 @@ class RegionScan:
         return RegionInventory(self.aws.client("lambda", self.region), self.region)
 
     def run(self) -> None:
+        """The inventory and every check up to alias protection. State and resource policy come after,
+        for every region at once, in the order the plan's cap ranks (`check_in_rank_order`)."""
         try:
             self.functions = self.inventory.list_functions()
         except AWS_ERRORS as error:
@@ -122,22 +131,24 @@ class RegionScan:
             self._check_region_listings,
             self._check_usage,
             self._check_aliases,
-            self._check_state_then_policy,
         ):
-            survivors = self._survivors()
+            survivors = self.survivors()
             if not survivors:
                 break
             stage(survivors)
-        self.progress(f"{self.region}: {len(self._survivors())} versions qualify for deletion")
 
-    # --- helpers -------------------------------------------------------------------------------------
-
-    def _survivors(self) -> list[tuple[Function, FunctionVersion]]:
+    def survivors(self) -> list[tuple[Function, FunctionVersion]]:
+        """The versions nothing gathered so far keeps, in inventory order."""
         return [
             (function, version)
             for function, version in snapstart_versions(self.functions)
-            if still_candidate(function, version, self.evidence[version.key], self.settings, self.now)
+            if self.qualifies(function, version)
         ]
+
+    def qualifies(self, function: Function, version: FunctionVersion) -> bool:
+        return still_candidate(function, version, self.evidence[version.key], self.settings, self.now)
+
+    # --- helpers -------------------------------------------------------------------------------------
 
     def _set(self, versions: Iterable[FunctionVersion], **changes: Any) -> None:
         for version in versions:
@@ -291,7 +302,7 @@ class RegionScan:
         if not recheck or not unexplained:
             return
         still = {
-            name: pair for name, pair in self._by_function(self._survivors()).items() if name in unexplained
+            name: pair for name, pair in self._by_function(self.survivors()).items() if name in unexplained
         }
         settled = set(unexplained) - set(still)
         for target in targets:
@@ -328,7 +339,7 @@ class RegionScan:
         ]
         self._reread_usage_with_listed_aliases(by_function, differ)
 
-    def _check_state_then_policy(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
+    def check_state_then_policy(self, survivors: list[tuple[Function, FunctionVersion]]) -> None:
         """Per version, GetFunction (state) and then, only if it still qualifies, GetPolicy.
 
         GetPolicy comes last and only for versions every other check would delete (its quota is 15 rps
@@ -417,7 +428,93 @@ def scan_regions(region_scans: list[RegionScan], max_concurrent: int) -> None:
             raise error
 
 
-def scan(aws: AwsContext, settings: ScanSettings, now: datetime, plan_id: str, progress: Progress) -> Plan:
+# Each batch of the last stage checks what the plan still misses plus a margin for the versions the
+# checks then keep (a policy found, a state not settled, a failed check): a tenth more, at least a few.
+BATCH_MARGIN_SHARE = 0.1
+BATCH_MARGIN_MIN = 5
+
+
+def batch_size(missing: int) -> int:
+    return missing + max(math.ceil(missing * BATCH_MARGIN_SHARE), BATCH_MARGIN_MIN)
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    region_scan: RegionScan
+    position: int  # in its region's inventory order, so each region checks (and warns) in that order
+    function: Function
+    version: FunctionVersion
+
+
+def check_in_rank_order(
+    region_scans: list[RegionScan],
+    pricing: Pricing,
+    now: datetime,
+    cap: int,
+    max_concurrent: int,
+    progress: Progress,
+) -> list[VersionKey]:
+    """State, then resource policy, of every region's would-be candidates, in the order the plan's cap
+    ranks them (planner.version_rank: the largest savings first), batch after batch until `cap` of them
+    qualify; each call goes through its region's client, limiter and worker pool, the regions of a batch
+    at once. Returns the would-be candidates left unchecked, in rank order.
+
+    Every checked version ranks above every unchecked one, so the `cap` best that qualify among those
+    checked are the `cap` best that qualify at all: the capped plan is the one checking every version
+    would have given."""
+    ranked = sorted(
+        (
+            _Ranked(region_scan, position, function, version)
+            for region_scan in region_scans
+            for position, (function, version) in enumerate(region_scan.survivors())
+        ),
+        key=lambda item: version_rank(item.version, pricing, now),
+    )
+    checked = qualified = 0
+    while checked < len(ranked) and qualified < cap:
+        batch = ranked[checked : checked + batch_size(cap - qualified)]
+        if checked or len(batch) < len(ranked):
+            progress(
+                f"checking the state and resource policy of would-be candidates {checked + 1:,} to"
+                f" {checked + len(batch):,} of {len(ranked):,} by savings ({qualified:,} of"
+                f" max_deletions_per_apply {cap:,} qualify so far)"
+            )
+        checked += len(batch)
+        _check_batch(batch, max_concurrent)
+        qualified += sum(item.region_scan.qualifies(item.function, item.version) for item in batch)
+    return [item.version.key for item in ranked[checked:]]
+
+
+def _check_batch(batch: list[_Ranked], max_concurrent: int) -> None:
+    by_region: dict[str, list[_Ranked]] = {}
+    for item in batch:
+        by_region.setdefault(item.region_scan.region, []).append(item)
+    work = [
+        (items[0].region_scan, [(i.function, i.version) for i in sorted(items, key=lambda i: i.position)])
+        for items in by_region.values()
+    ]
+    if max_concurrent <= 1 or len(work) <= 1:
+        for region_scan, pairs in work:
+            region_scan.check_state_then_policy(pairs)
+        return
+    with ThreadPoolExecutor(max_workers=min(max_concurrent, len(work)), thread_name_prefix="region") as pool:
+        futures = [pool.submit(region_scan.check_state_then_policy, pairs) for region_scan, pairs in work]
+        wait(futures)
+    for future in futures:
+        future.result()
+
+
+def scan(
+    aws: AwsContext,
+    settings: ScanSettings,
+    now: datetime,
+    plan_id: str,
+    progress: Progress,
+    *,
+    limits: ApplyLimits,
+) -> Plan:
+    """The plan of one account's regions, as apply will take it: at most
+    `limits.max_deletions_per_apply` deletions (planner.cap_deletions), the largest savings first."""
     regions = resolve_regions(settings, aws)
     account_id = aws.account_id(regions[0])
     first = WarningLog()
@@ -426,13 +523,28 @@ def scan(aws: AwsContext, settings: ScanSettings, now: datetime, plan_id: str, p
         first.notes.append(note)
     region_scans = [RegionScan(aws, region, settings, now, WarningLog(), progress) for region in regions]
     scan_regions(region_scans, aws.performance.max_concurrent_regions)
+    cap = limits.max_deletions_per_apply
+    unchecked = check_in_rank_order(
+        region_scans,
+        plan_pricing(regions, settings),
+        now,
+        cap,
+        aws.performance.max_concurrent_regions,
+        progress,
+    )
+    left = set(unchecked)
+    for region_scan in region_scans:
+        qualify = sum(version.key not in left for _, version in region_scan.survivors())
+        progress(f"{region_scan.region}: {qualify} versions qualify for deletion")
+    if unchecked:
+        progress(f"{len(unchecked):,} would-be candidates left unchecked: the plan was full")
     warnings = WarningLog.merged([first, *(region_scan.warnings for region_scan in region_scans)])
     functions: list[Function] = []
     evidence: dict[VersionKey, Evidence] = {}
     for region_scan in region_scans:
         functions += region_scan.functions
         evidence.update(region_scan.evidence)
-    return build_plan(
+    plan = build_plan(
         plan_id=plan_id,
         account_id=account_id,
         regions=regions,
@@ -441,4 +553,7 @@ def scan(aws: AwsContext, settings: ScanSettings, now: datetime, plan_id: str, p
         settings=settings,
         now=now,
         warnings=warnings.lines(),
+        unchecked=left,
+        cap=cap,
     )
+    return cap_deletions(plan, limits)

@@ -146,8 +146,8 @@ from cleaner.plan import Plan, load_plan, write_plan_files
 from cleaner.policy import CONSIDERED_STATES
 from cleaner.reasons import Reason
 from cleaner.render import render_plan_markdown
-from cleaner.scan import scan
-from cleaner.settings import Performance, ScanSettings
+from cleaner.scan import batch_size, scan
+from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 REGION = "us-east-1"  # Lambda@Edge lives here, so the CloudFront check runs as well.
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -589,18 +589,70 @@ def extrapolate(
     return model
 
 
+LAST_STAGE = ("lambda:GetFunction", "lambda:GetPolicy")
+
+
+def last_stage_checks(would_be: int, cap: int, kept_share: float) -> int:
+    """The versions the scan's last stage checks (one GetFunction each): batches of what the plan still
+    misses plus the scan's own margin (cleaner.scan.batch_size), a `kept_share` of each batch kept by
+    the checks, until `cap` qualify or no would-be candidate is left."""
+    checked = qualified = 0
+    while checked < would_be and qualified < cap:
+        batch = min(batch_size(cap - qualified), would_be - checked)
+        checked += batch
+        qualified += math.floor(batch * (1 - kept_share))
+    return checked
+
+
+def model_last_stage(measured: Counter[str], last: dict[str, Any], k: float) -> Counter[str]:
+    """GetFunction and GetPolicy at the target: its would-be candidates (k times the measured ones),
+    checked in batches until the cap is reached, the measured share kept by the checks; GetPolicy in
+    the measured proportion to GetFunction (a version whose state keeps it is not asked for a policy)."""
+    function_calls = measured["lambda:GetFunction"]
+    if not function_calls:
+        return Counter()
+    kept_share = 1 - last["qualified"] / function_calls
+    checks = last_stage_checks(math.ceil(last["would_be_candidates"] * k), last["cap"], kept_share)
+    policy_share = measured["lambda:GetPolicy"] / function_calls
+    return Counter({"lambda:GetFunction": checks, "lambda:GetPolicy": math.ceil(checks * policy_share)})
+
+
+def model_lower_bound(
+    measured: Counter[str], last: dict[str, Any], specs: list[FunctionSpec], target: list[FunctionSpec]
+) -> Counter[str]:
+    """The lower bound at the target. Uncapped, per-candidate counts scale by k. A plan already full at
+    the measured size is full at the target too, with at most `cap` deletions: GetFunction and GetPolicy
+    stay at one per deletion, and the per-function counts (ListAliases, GetMetricData) stay as measured:
+    a larger account of the same mix spreads its `cap` largest savings over at least as many functions,
+    so the measured counts still bound it from below."""
+    if not last["plan_full"]:
+        model = extrapolate(measured, specs, target)
+        for operation in (*LAST_STAGE, "lambda:ListAliases"):
+            model[operation] = min(model[operation], last["cap"])
+        return model
+    model = Counter(measured)
+    for operation, pages in _exact_pages(target, "ours").items():
+        if operation in model:
+            model[operation] = pages
+    return model
+
+
 def model_at(result: dict[str, Any], specs: list[FunctionSpec], target_versions: int) -> dict[str, Any]:
     per_function = specs[0].versions if specs else 1
     target = build_specs(max(1, round(target_versions / per_function)), per_function)
-    ours = extrapolate(Counter(result["ours"]["calls"]["by_operation"]), specs, target)
-    lower = extrapolate(Counter(result["lower_bound"]["calls"]["by_operation"]), specs, target)
+    k = sum(s.versions for s in target) / result["versions"]
+    last = result["ours"]["last_stage"]
+    measured = Counter(result["ours"]["calls"]["by_operation"])
+    ours = extrapolate(measured, specs, target)
+    for operation, count in model_last_stage(measured, last, k).items():
+        ours[operation] = count
+    lower = model_lower_bound(Counter(result["lower_bound"]["calls"]["by_operation"]), last, specs, target)
     lower["lambda:ListFunctions"] = min(
         math.ceil((sum(s.versions for s in target) + len(target)) / LIST_FUNCTIONS_PAGE),
         math.ceil(len(target) / LIST_FUNCTIONS_PAGE)
         + sum(math.ceil((s.versions + 1) / LIST_FUNCTIONS_PAGE) for s in target),
     )
     naive = naive_formula(target)
-    k = sum(s.versions for s in target) / result["versions"]
     modelled: dict[str, Any] = {
         "versions": sum(s.versions for s in target),
         "functions": len(target),
@@ -647,7 +699,10 @@ NAIVE_BLIND = {
 
 
 def compare(plan: Plan, naive: NaiveResult) -> dict[str, Any]:
-    ours = {(e.function_name, int(e.version)) for e in plan.delete}
+    # A capped plan's candidates: those it deletes and those it found qualify beyond the cap.
+    ours = {(e.function_name, int(e.version)) for e in plan.delete} | {
+        (e.function_name, int(e.version)) for e in plan.keep if e.reasons == [Reason.OVER_DELETION_CAP]
+    }
     kept = {(e.function_name, int(e.version)): e.reasons for e in plan.keep}
     only_ours: Counter[str] = Counter()
     only_naive: Counter[str] = Counter()
@@ -663,7 +718,9 @@ def compare(plan: Plan, naive: NaiveResult) -> dict[str, Any]:
             unexplained.append(f"{name}:{number} proposed by ours only")
     for name, number in sorted(naive.candidates - ours):
         reasons = kept.get((name, number), [])
-        if reasons and all(reason in NAIVE_BLIND for reason in reasons):
+        if reasons == [Reason.NOT_CHECKED_PLAN_FULL]:
+            only_naive["ours left it unchecked: the plan was full (max_deletions_per_apply)"] += 1
+        elif reasons and all(reason in NAIVE_BLIND for reason in reasons):
             for reason in reasons:
                 only_naive[NAIVE_BLIND[reason]] += 1
         else:
@@ -718,7 +775,7 @@ def unlimited_performance() -> Performance:
 
 
 def scan_in_process(
-    session: boto3.Session, settings: ScanSettings, progress: Progress
+    session: boto3.Session, settings: ScanSettings, limits: ApplyLimits, progress: Progress
 ) -> tuple[dict[str, Any], Plan]:
     """Our scan in this process. Peak RSS here includes moto's copy of the whole account."""
     recorder = CallRecorder()
@@ -729,7 +786,7 @@ def scan_in_process(
     peak_is_scan_only = _reset_peak_rss()
     before_scan = _rss_mb()
     wall, cpu = time.perf_counter(), time.process_time()
-    plan = scan(aws, settings, NOW, "benchmark", progress)
+    plan = scan(aws, settings, NOW, "benchmark", progress, limits=limits)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = _peak_rss_mb()
     measured = {
@@ -745,7 +802,9 @@ def scan_in_process(
     return measured, plan
 
 
-def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str, Any], Plan]:
+def scan_isolated(
+    settings: ScanSettings, limits: ApplyLimits, progress: Progress
+) -> tuple[dict[str, Any], Plan]:
     """Our scan (plus rendering and writing the plan, as the `scan` command does) in a child process
     that never imports moto, against a ThreadedMotoServer on 127.0.0.1 serving this process's moto
     backends: the child's peak RSS is our scan's own."""
@@ -775,7 +834,15 @@ def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str,
             env.pop("AWS_PROFILE", None)
             progress(f"running our scan in a child process against moto on 127.0.0.1:{port}")
             child = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--child-scan", out, *settings.regions],
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--max-deletions",
+                    str(limits.max_deletions_per_apply),
+                    "--child-scan",
+                    out,
+                    *settings.regions,
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -791,7 +858,7 @@ def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str,
     return measured, plan
 
 
-def child_scan(out: str, regions: list[str]) -> int:
+def child_scan(out: str, regions: list[str], limits: ApplyLimits) -> int:
     """The child's side of `scan_isolated`: scan, render, write; print what it measured as JSON."""
     settings = ScanSettings(regions=regions, protect_tag=PROTECT_TAG)
     recorder = CallRecorder()
@@ -806,7 +873,7 @@ def child_scan(out: str, regions: list[str]) -> int:
     peak_is_scan_only = _reset_peak_rss()  # importing botocore/pydantic peaks transiently above the scan
     before_scan = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
-    plan = scan(aws, settings, NOW, "benchmark", lambda _: None)
+    plan = scan(aws, settings, NOW, "benchmark", lambda _: None, limits=limits)
     scanned = time.perf_counter()
     peak_of_scan = _peak_rss_mb()
     json_path, _ = write_plan_files(Path(out) / plan.plan_id, plan, render_plan_markdown(plan))
@@ -835,6 +902,7 @@ def run_benchmark(
     *,
     naive: bool = True,
     isolated: bool = False,
+    max_deletions: int = ApplyLimits().max_deletions_per_apply,
     progress: Progress = lambda _: None,
 ) -> dict[str, Any]:
     """Build the account, run both scanners, and return the report (see the module docstring)."""
@@ -842,13 +910,16 @@ def run_benchmark(
 
     install_snapstart_shim()
     settings = ScanSettings(regions=[REGION], protect_tag=PROTECT_TAG)
+    limits = ApplyLimits(max_deletions_per_apply=max_deletions)
     specs = build_specs(functions, versions)
     with mock_aws(), moto_speedups():
         session = boto3.Session(region_name=REGION)
         seed_account(session, specs, NOW, progress, REGION)
         progress("running our scan")
         measured, plan = (
-            scan_isolated(settings, progress) if isolated else scan_in_process(session, settings, progress)
+            scan_isolated(settings, limits, progress)
+            if isolated
+            else scan_in_process(session, settings, limits, progress)
         )
         calls = Counter(measured.pop("calls"))
         result: dict[str, Any] = {
@@ -862,6 +933,7 @@ def run_benchmark(
         }
         ours = calls_report(calls)
         ours.update(candidates=plan.summary.delete_count, kept=plan.summary.keep_count, **measured)
+        ours["last_stage"] = last_stage_report(plan, calls, max_deletions)
         ours["projected_seconds_at_configured_pacing"] = calls_report(calls, configured_rates())[
             "projected_seconds_staged"
         ]
@@ -882,6 +954,22 @@ def run_benchmark(
         result["targets"] = targets(result)
         result["model_100k"] = model_at(result, specs, MODEL_TARGET_VERSIONS)
     return result
+
+
+def last_stage_report(plan: Plan, calls: Counter[str], cap: int) -> dict[str, Any]:
+    """What the scan's last stage (state, then policy, in rank order) did: one GetFunction per version
+    checked; `qualified` checked and found to qualify (deleted, or kept over the cap)."""
+    checked = calls["lambda:GetFunction"]
+    over_cap = plan.summary.keep_reasons.get(Reason.OVER_DELETION_CAP, 0)
+    return {
+        "cap": cap,
+        "would_be_candidates": checked + plan.summary.not_checked_count,
+        "checked": checked,
+        "qualified": plan.summary.delete_count + over_cap,
+        "over_deletion_cap": over_cap,
+        "not_checked": plan.summary.not_checked_count,
+        "plan_full": plan.summary.delete_count >= cap,
+    }
 
 
 def targets(result: dict[str, Any]) -> dict[str, bool | None]:
@@ -1066,6 +1154,13 @@ def table(result: dict[str, Any]) -> str:
         f" (scan growth {ours['scan_rss_growth_mb']} MB),"
         f" {ours['projected_seconds_at_configured_pacing']} s at our default pacing",
     ]
+    last = ours["last_stage"]
+    lines.append(
+        f"last stage (state, policy; largest savings first, max_deletions_per_apply {last['cap']}):"
+        f" {last['checked']} of {last['would_be_candidates']} would-be candidates checked,"
+        f" {last['qualified']} qualify ({last['over_deletion_cap']} over the cap),"
+        f" {last['not_checked']} not checked"
+    )
     if naive:
         lines.append(f"naive: {naive['candidates']} candidates, wall {naive['wall_seconds']} s on moto")
         lines.append(f"same candidates where the rules agree: {result['same_candidates']}")
@@ -1100,6 +1195,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run our scan in a child process against a moto server, so its peak RSS excludes moto",
     )
+    parser.add_argument(
+        "--max-deletions",
+        type=int,
+        default=ApplyLimits().max_deletions_per_apply,
+        help="max_deletions_per_apply: the plan's cap (100000: every candidate, as scans did before the cap)",
+    )
     parser.add_argument("--child-scan", nargs="+", metavar=("OUT_DIR", "REGION"), help=argparse.SUPPRESS)
     parser.add_argument(
         "--org",
@@ -1111,7 +1212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job-overhead", type=float, default=DEFAULT_JOB_OVERHEAD_SECONDS)
     args = parser.parse_args(argv)
     if args.child_scan:
-        return child_scan(args.child_scan[0], args.child_scan[1:])
+        return child_scan(
+            args.child_scan[0], args.child_scan[1:], ApplyLimits(max_deletions_per_apply=args.max_deletions)
+        )
     # Never reach real AWS: fake credentials, no inherited endpoint or profile.
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         os.environ.pop(name, None)
@@ -1129,7 +1232,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(org, indent=2) if args.json else organisation_table(org))
         return 0
     result = run_benchmark(
-        args.functions, args.versions, naive=not args.no_naive, isolated=args.isolated, progress=progress
+        args.functions,
+        args.versions,
+        naive=not args.no_naive,
+        isolated=args.isolated,
+        max_deletions=args.max_deletions,
+        progress=progress,
     )
     print(json.dumps(result, indent=2, default=str) if args.json else table(result))
     return 0

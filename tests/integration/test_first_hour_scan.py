@@ -12,12 +12,13 @@ from cleaner.demo.account import SimulatedAccount
 from cleaner.plan import Plan
 from cleaner.render import render_plan_markdown
 from cleaner.scan import scan
-from cleaner.settings import ScanSettings
+from cleaner.settings import ApplyLimits, ScanSettings
 
 
 def _scan(session: boto3.Session, now: datetime, **settings: object) -> tuple[Plan, list[str]]:
     said: list[str] = []
-    plan = scan(AwsContext(session), ScanSettings(regions=["us-east-1"], **settings), now, "t", said.append)
+    settings_ = ScanSettings(regions=["us-east-1"], **settings)
+    plan = scan(AwsContext(session), settings_, now, "t", said.append, limits=ApplyLimits())
     return plan, said
 
 
