@@ -3,6 +3,7 @@
 Run it as a script (pytest does not collect `bench_*.py`):
 
     python tests/benchmarks/bench_scan.py --functions 400 --versions 25 [--json] [--no-naive]
+        [--max-deletions N]
 
 `--versions` is versions per function, so 400 x 25 is an account of 10,000 published versions.
 
@@ -20,12 +21,15 @@ What it does
    backdated `last_modified` and the version's own SnapStart setting. Aliases, tags, permissions,
    event source mappings and metrics go through the real APIs (`SimulatedAccount`), so moto stores
    them exactly as a scan reads them. Metrics are sparse (one datapoint per published series).
-2. Runs our scan (`cleaner.scan.scan`, rate limits effectively off: moto is local) and, on the same
-   account, the NAIVE reference scanner below. Both are counted by `CallRecorder` on botocore's
+2. Runs our scan (`cleaner.scan.scan`, rate limits effectively off: moto is local; its plan capped at
+   `--max-deletions`, the product's default 500, so its last stage stops once the plan is full;
+   100000 checks every candidate, as scans did before issue 21) and, on the same account, the NAIVE
+   reference scanner below. Both are counted by `CallRecorder` on botocore's
    `request-created` event, one count per HTTP request sent.
 3. Reports calls per operation, per quota bucket and in total; projected seconds (calls per bucket /
-   the bucket's documented rate, buckets in parallel); our wall time and peak RSS; whether both found
-   the same candidates where their rules agree; and a model extrapolated to 100,000 versions.
+   the bucket's documented rate, buckets in parallel); our wall time and peak RSS; what the last stage
+   did (`last_stage`: would-be candidates, checked, qualified, over the cap, not checked); whether both
+   found the same candidates where their rules agree; and a model extrapolated to 100,000 versions.
 
 Three benchmark-only moto changes (installed only while the benchmark runs, then restored):
 - Pagination. moto ignores `MaxItems`/`Marker` on ListFunctions and ListVersionsByFunction and returns
@@ -53,21 +57,23 @@ Where the two differ, and why (reported under `candidate_differences`)
   versions of a function with traffic that the per-version and per-alias series fully explain (the
   naive fallback keeps every version of any function with traffic).
 - only naive: versions that a check the naive scanner does not make protects (tag, event source mapping,
-  resource policy, Lambda@Edge).
+  resource policy, Lambda@Edge), and versions ours left unchecked because its plan was full.
+Ours, for this comparison, are the versions its plan deletes and those it kept over the cap.
 Any other difference is unexplained and makes `same_candidates` false.
 
-Lower bound: the calls ANY correct scanner must make
-----------------------------------------------------
+Lower bound: the calls ANY correct scanner must make for the plan ours proposes
+-------------------------------------------------------------------------------
 - Lambda control plane: every published version must be seen with its own SnapStart setting (a
   function whose `$LATEST` has it off can still own billing versions), so the cheaper of
   ListFunctions(ALL) pages = ceil((versions + functions) / 50) and ListFunctions pages + one
   ListVersionsByFunction page per 50 versions of each function; one ListAliases for each function with
-  at least one final candidate (an alias can protect a version nobody calls); one page of the region's
-  event source mappings per 100 mappings (at least one).
-- GetFunction: one per final candidate (ListFunctions omits State on AWS; GetFunction has its own quota).
-- GetPolicy: one per final candidate (a version's own policy has no listing API).
+  at least one version the plan deletes (an alias can protect a version nobody calls); one page of the
+  region's event source mappings per 100 mappings (at least one).
+- GetFunction: one per version the plan deletes (ListFunctions omits State on AWS; GetFunction has its
+  own quota). A capped plan deletes at most max_deletions_per_apply.
+- GetPolicy: one per version the plan deletes (a version's own policy has no listing API).
 - GetMetricData: ceil(series / 500) where the series are the least that prove a candidate unused: the
-  function-level total of each function with candidates; for those with traffic, the direct series of
+  function-level total of each function with a deletion; for those with traffic, the direct series of
   every version and `$LATEST` and each alias's total (to explain the function-level total); and the
   `ExecutedVersion` series of each candidate under each alias with traffic.
 - Tagging GetResources: one page per 100 tagged functions (at least one). CloudFront ListDistributions:
@@ -97,12 +103,18 @@ The account mix is a fixed cycle of profiles, so every count is either a page co
 (recomputed exactly for the target shape), a constant per region, or proportional to the number of
 functions at a fixed versions-per-function. The model therefore scales each measured per-function or
 per-candidate count by k = target versions / measured versions, recomputes listing pages exactly from
-the target account's shape, and keeps per-region constants. Naive counts are a closed formula of the
-shape (checked against the measured counts by the smoke test). Peak RSS of our scan is modelled as the
-RSS before the scan plus its measured growth (peak - before) times k. Measure it with `--isolated`: our
-scan then runs, renders and writes its plan in a child process that never imports moto, against a
-ThreadedMotoServer on 127.0.0.1 serving the seeded backends, so the child's peak RSS is our scan's
-own. In-process, the peak includes moto's copy of the whole account (reported, but not our memory).
+the target account's shape, and keeps per-region constants. The last stage (GetFunction, GetPolicy) is
+bounded by the plan's cap instead: the model replays its batches (`last_stage_checks`, with the scan's
+own `batch_size`) over k times the measured would-be candidates, the measured share of each batch kept
+by the checks. The lower bound of a plan already full at the measured size stays as measured, listing
+pages aside (at most the cap's deletions, over at least as many functions at the target). Naive counts
+are a closed formula of the shape (checked against the measured counts by the smoke test). Peak RSS
+of our scan is modelled as the RSS before the scan plus its measured growth (peak - before) times k.
+Measure it with `--isolated`: our scan then runs, renders and writes its plan in a child process that
+never imports moto, against a ThreadedMotoServer on 127.0.0.1 serving the seeded backends, so the
+child's peak RSS is our scan's own. In-process, the peak includes moto's copy of the whole account
+(reported, but not our memory). With the cap, 100,000 versions can also be measured directly
+(`--functions 4000 --versions 25 --isolated --no-naive`: minutes).
 """
 
 from __future__ import annotations
@@ -1060,6 +1072,7 @@ def run_organisation(
             "functions": functions,
             "versions": result["versions"],
             "candidates": result["ours"]["candidates"],
+            "last_stage": result["ours"]["last_stage"],
             "region_seconds_at_quota": result["ours"]["projected_seconds_staged"],
             "region_seconds_at_default_pacing": result["ours"]["projected_seconds_at_configured_pacing"],
             "lower_bound_region_seconds": result["lower_bound"]["projected_seconds"],
@@ -1088,8 +1101,10 @@ def organisation_table(report: dict[str, Any]) -> str:
         " (assumed)",
     ]
     for shape, figures in report["shapes"].items():
+        last = figures["last_stage"]
         lines.append(
-            f"  {shape}: {figures['versions']} versions, {figures['candidates']} candidates;"
+            f"  {shape}: {figures['versions']} versions, {figures['candidates']} candidates in the plan"
+            f" ({last['checked']} of {last['would_be_candidates']} would-be candidates checked);"
             f" one account-region {figures['region_seconds_at_quota']} s at quota,"
             f" {figures['region_seconds_at_default_pacing']} s at default pacing"
             f" (lower bound {figures['lower_bound_region_seconds']} s)"
