@@ -31,7 +31,7 @@ def plan_pricing(regions: list[str], settings: ScanSettings) -> Pricing:
     )
 
 
-# The evidence a scan stops reading once its plan is full (cleaner/scan.py: the last stage).
+# The evidence a scan stops reading once its plan is full (cleaner/scan/policies.py: the last stage).
 LAST_STAGE_EVIDENCE = frozenset({"state", "own_policy_statements"})
 
 # How the cap ranks candidates: (-monthly savings, -age in days, (region, function, version number)).
