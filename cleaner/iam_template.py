@@ -75,7 +75,7 @@ OPERATION_ACTIONS: dict[str, str | None] = {
     "sts:GetCallerIdentity": None,
 }
 
-# Every AWS operation a scan makes (cleaner/scan.py and the adapters it calls).
+# Every AWS operation a scan makes (the cleaner/scan package and the adapters it calls).
 SCAN_OPERATIONS: frozenset[str] = frozenset(
     {
         "sts:GetCallerIdentity",

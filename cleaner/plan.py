@@ -150,6 +150,10 @@ class Summary(_Strict):
     estimated_monthly_savings_usd: float = Field(ge=0, allow_inf_nan=False)
     estimated_monthly_cost_kept_usd: float = Field(ge=0, allow_inf_nan=False)
     keep_reasons: dict[Reason, int]
+    # Would-be candidates whose state and resource policy the scan never read because the plan was full
+    # (kept `not_checked_plan_full`): up to this many more may qualify in the next plan. 0 in plans
+    # written before the scan stopped at the cap.
+    not_checked_count: int = Field(default=0, ge=0)
 
 
 class PlanConflict(ValueError):
@@ -243,6 +247,7 @@ def summarize(delete: list[PlanEntry], keep: list[PlanEntry]) -> Summary:
         estimated_monthly_savings_usd=total_usd([e.estimated_monthly_cost_usd for e in delete]),
         estimated_monthly_cost_kept_usd=total_usd([e.estimated_monthly_cost_usd for e in keep]),
         keep_reasons=keep_reasons,
+        not_checked_count=sum(Reason.NOT_CHECKED_PLAN_FULL in entry.reasons for entry in keep),
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from cleaner.cost import monthly_cache_cost_usd, total_usd
 from cleaner.inventory import Evidence, Function, FunctionVersion, VersionKey
 from cleaner.plan import SCHEMA_VERSION, Plan, PlanEntry, Pricing, RegionPrice, sort_entries, summarize
-from cleaner.policy import age_days, decide
+from cleaner.policy import Decision, age_days, decide
 from cleaner.prices import resolve_cache_price
 from cleaner.reasons import Reason
 from cleaner.settings import ApplyLimits, ScanSettings
@@ -31,6 +31,51 @@ def plan_pricing(regions: list[str], settings: ScanSettings) -> Pricing:
     )
 
 
+# The evidence a scan stops reading once its plan is full (cleaner/scan/policies.py: the last stage).
+LAST_STAGE_EVIDENCE = frozenset({"state", "own_policy_statements"})
+
+# How the cap ranks candidates: (-monthly savings, -age in days, (region, function, version number)).
+RankKey = tuple[float, int, tuple[str, str, int]]
+
+
+def savings_rank(monthly_cost_usd: float, age: int, key: tuple[str, str, int]) -> RankKey:
+    """The order a plan's deletions are taken in under max_deletions_per_apply: the largest savings
+    first, then the oldest, then the stable key (a total order: no two versions tie). The cap ranks
+    plan entries by it and the scan checks would-be candidates by it, so the scan reads state and
+    policy of exactly the versions the cap would take first."""
+    return (-monthly_cost_usd, -age, key)
+
+
+def entry_rank(entry: PlanEntry) -> RankKey:
+    return savings_rank(entry.estimated_monthly_cost_usd, entry.age_days, entry.key)
+
+
+def version_cost(version: FunctionVersion, pricing: Pricing) -> float:
+    """A version's estimated monthly cache cost: its plan entry's `estimated_monthly_cost_usd`."""
+    return monthly_cache_cost_usd(version.runtime, version.memory_mb, pricing.price_for(version.region))
+
+
+def version_rank(version: FunctionVersion, pricing: Pricing, now: datetime) -> RankKey:
+    """The rank its plan entry will have (`entry_rank`), from the inventory alone."""
+    key = (version.region, version.function_name, version.version)
+    return savings_rank(version_cost(version, pricing), age_days(version, now), key)
+
+
+def not_checked(decision: Decision, evidence: Evidence, cap: int) -> Decision:
+    """The decision for a would-be candidate the scan left unchecked because the plan was full:
+    `not_checked_plan_full` instead of `check_incomplete`, only when nothing but the last stage's
+    evidence is missing (any other decision is kept as it is: it keeps the version already)."""
+    missing = set(decision.unchecked)
+    last_stage_only = bool(missing) and missing <= LAST_STAGE_EVIDENCE and not evidence.incomplete
+    if decision.reasons != [Reason.CHECK_INCOMPLETE] or not last_stage_only:
+        return decision
+    detail = (
+        f"state and resource policy not read: candidates ranked above it by savings filled the plan"
+        f" (max_deletions_per_apply {cap:,}); the next scan checks it"
+    )
+    return Decision(reasons=[Reason.NOT_CHECKED_PLAN_FULL], details=[detail], unchecked=decision.unchecked)
+
+
 def build_plan(
     *,
     plan_id: str,
@@ -41,13 +86,19 @@ def build_plan(
     settings: ScanSettings,
     now: datetime,
     warnings: list[str],
+    unchecked: Collection[VersionKey] = frozenset(),
+    cap: int = 0,
 ) -> Plan:
+    """The plan of what the scan found. `unchecked`: would-be candidates left unchecked once `cap`
+    versions qualified (kept `not_checked_plan_full`)."""
     pricing = plan_pricing(regions, settings)
     delete: list[PlanEntry] = []
     keep: list[PlanEntry] = []
     for function, version in snapstart_versions(functions):
         found = evidence.get(version.key, Evidence())
         decision = decide(function, version, found, settings, now)
+        if version.key in unchecked:
+            decision = not_checked(decision, found, cap)
         entry = PlanEntry(
             region=version.region,
             function_name=version.function_name,
@@ -61,14 +112,20 @@ def build_plan(
             code_sha256=version.code_sha256,
             last_invoked=found.usage.last_invoked if found.usage else None,
             invocations_in_window=found.usage.total if found.usage else None,
-            estimated_monthly_cost_usd=monthly_cache_cost_usd(
-                version.runtime, version.memory_mb, pricing.price_for(version.region)
-            ),
+            estimated_monthly_cost_usd=version_cost(version, pricing),
             reasons=decision.reasons,
             details=decision.details,
         )
         (delete if decision.delete else keep).append(entry)
     delete, keep = sort_entries(delete), sort_entries(keep)
+    left = [e.estimated_monthly_cost_usd for e in keep if Reason.NOT_CHECKED_PLAN_FULL in e.reasons]
+    if left:
+        warnings = [
+            *warnings,
+            f"{len(left):,} more would-be candidates (${total_usd(left):,.2f} / month) were not checked:"
+            f" the plan was full (max_deletions_per_apply {cap:,}) before their state and resource policy"
+            " were read; kept as not_checked_plan_full, up to that many more may qualify in the next plan",
+        ]
     effective = settings.model_copy(
         update={"regions": list(regions), "lookback_days": settings.effective_lookback_days}
     )
@@ -95,7 +152,7 @@ def cap_deletions(plan: Plan, limits: ApplyLimits) -> Plan:
     cap = limits.max_deletions_per_apply
     if len(plan.delete) <= cap:
         return plan.model_copy(update={"apply_limits": limits})
-    ranked = sorted(plan.delete, key=lambda e: (-e.estimated_monthly_cost_usd, -e.age_days, e.key))
+    ranked = sorted(plan.delete, key=entry_rank)
     deferred = [
         entry.model_copy(
             update={

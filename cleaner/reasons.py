@@ -20,6 +20,10 @@ class Reason(StrEnum):
     # A candidate beyond max_deletions_per_apply: kept in this plan so that merging it applies as
     # promised (apply refuses a plan over the cap); the next scan proposes it again.
     OVER_DELETION_CAP = "over_deletion_cap"
+    # A would-be candidate (every check up to ListAliases passed) whose state and own resource policy
+    # were never read: the plan had filled up with higher savings first. Not a candidate, never in
+    # `delete`; the next scan checks it.
+    NOT_CHECKED_PLAN_FULL = "not_checked_plan_full"
     NO_ACTIVITY_AND_STALE = "no_activity_and_stale"
 
 
@@ -38,6 +42,9 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.RESOURCE_POLICY_PROTECTED: "has its own resource-based policy",
     Reason.CHECK_INCOMPLETE: "a check could not be completed (kept: fail closed)",
     Reason.OVER_DELETION_CAP: "a candidate beyond max_deletions_per_apply: the next plan proposes it",
+    Reason.NOT_CHECKED_PLAN_FULL: (
+        "not checked (state, resource policy): the plan was full with larger savings; the next plan checks it"
+    ),
     Reason.NO_ACTIVITY_AND_STALE: "every check passed: stale and unused",
 }
 
@@ -54,5 +61,6 @@ ROUTINE_REASONS: frozenset[Reason] = frozenset(
         Reason.TOO_RECENT,
         Reason.PROTECTED_KEPT_LAST_N,
         Reason.OVER_DELETION_CAP,
+        Reason.NOT_CHECKED_PLAN_FULL,
     }
 )

@@ -51,6 +51,16 @@ def report() -> Iterator[dict[str, Any]]:
         yield dict(bench.run_benchmark(12, 6))
 
 
+@pytest.fixture(scope="module")
+def capped_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The same account with a plan that fills up: max_deletions_per_apply 5 (after `report`, whose
+    fixture set up the credentials)."""
+    return dict(bench.run_benchmark(12, 6, max_deletions=CAP))
+
+
+CAP = 5
+
+
 def test_report_has_the_fields_the_issue_asks_for(report: dict[str, Any]) -> None:
     assert report["versions"] == 72
     for who in ("ours", "naive", "lower_bound"):
@@ -213,3 +223,65 @@ def test_a_job_reads_no_more_regions_at_once_than_max_concurrent_regions() -> No
         {"large": 100.0}, {"large": 1}, 5, 20, job_overhead=10.0, max_concurrent_regions=2
     )
     assert model["matrix_per_account_regions_at_once"] == 20 + 10 + 100 * 3
+
+
+# --- the last stage, bounded by the plan's cap (issue 21) ---------------------------------------------
+
+
+def test_a_plan_within_the_cap_checks_every_would_be_candidate_once(report: dict[str, Any]) -> None:
+    last = report["ours"]["last_stage"]
+    assert last["cap"] == 500 and not last["plan_full"]
+    assert (
+        last["checked"]
+        == last["would_be_candidates"]
+        == report["ours"]["calls"]["by_operation"]["lambda:GetFunction"]
+    )
+    assert last["not_checked"] == last["over_deletion_cap"] == 0
+    assert last["qualified"] == report["ours"]["candidates"]
+
+
+def test_a_full_plan_checks_the_cap_and_its_margin_and_leaves_the_rest(capped_report: dict[str, Any]) -> None:
+    last = capped_report["ours"]["last_stage"]
+    calls = capped_report["ours"]["calls"]["by_operation"]
+    assert last["plan_full"] and capped_report["ours"]["candidates"] == CAP
+    assert last["would_be_candidates"] > bench.batch_size(CAP)
+    assert calls["lambda:GetFunction"] == last["checked"] >= CAP
+    assert last["checked"] <= last["would_be_candidates"] - last["not_checked"]
+    assert last["not_checked"] == last["would_be_candidates"] - last["checked"] > 0
+    assert last["qualified"] == CAP + last["over_deletion_cap"]
+    # What ours left unchecked and the naive scanner proposes is a known difference, said as such.
+    differences = capped_report["candidate_differences"]
+    assert capped_report["same_candidates"], differences["unexplained"]
+    assert any("unchecked" in reason for reason in differences["only_naive"])
+
+
+def test_a_full_plan_is_never_below_the_lower_bound_and_its_model_stays_bounded(
+    capped_report: dict[str, Any],
+) -> None:
+    ours = capped_report["ours"]["calls"]["by_bucket"]
+    for bucket, needed in capped_report["lower_bound"]["calls"]["by_bucket"].items():
+        assert ours.get(bucket, 0) >= needed, bucket
+    model = capped_report["model_100k"]
+    measured = capped_report["ours"]["calls"]["by_operation"]
+    for operation in ("lambda:GetFunction", "lambda:GetPolicy"):
+        # The same batches at any size of the same mix: the cap bounds them, not the account.
+        assert model["ours"]["calls"]["by_operation"][operation] == measured[operation]
+        assert model["lower_bound"]["calls"]["by_operation"][operation] == CAP
+    for bucket, needed in model["lower_bound"]["calls"]["by_bucket"].items():
+        assert model["ours"]["calls"]["by_bucket"].get(bucket, 0) >= needed, bucket
+
+
+@pytest.mark.parametrize(
+    ("would_be", "cap", "kept_share", "checks"),
+    [
+        (100, 500, 0.0, 100),  # within the cap: everything, once
+        (1_320, 500, 0.0, 550),  # one batch: the cap and a tenth
+        (73_200, 500, 0.0, 550),  # the same at any size
+        (1_320, 500, 0.5, 550 + 248 + 112 + 50 + 25 + 13 + 7),  # half kept: batch after batch
+        (1_320, 500, 1.0, 1_320),  # nothing qualifies: every would-be candidate
+    ],
+)
+def test_the_models_last_stage_batches_as_the_scan_does(
+    would_be: int, cap: int, kept_share: float, checks: int
+) -> None:
+    assert bench.last_stage_checks(would_be, cap, kept_share) == checks

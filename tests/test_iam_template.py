@@ -32,7 +32,7 @@ from cleaner.iam_template import (
     build_template,
 )
 from cleaner.scan import scan
-from cleaner.settings import ScanSettings
+from cleaner.settings import ApplyLimits, ScanSettings
 from tests.fakes.iam import is_allowed, may_assume, permission_statements
 
 REPO = "acme/infra"
@@ -259,6 +259,7 @@ def test_a_real_scan_calls_exactly_the_operations_the_scan_role_allows(
         now,
         "t",
         lambda _: None,
+        limits=ApplyLimits(),
     )
     assert {(e.function_name, e.version) for e in plan.delete} >= {("api", "1"), ("api", "2")}
     assert not plan.warnings  # every check ran to completion

@@ -15,7 +15,6 @@ from cleaner.commands.writable import check_writable_folder
 from cleaner.environment import Environment, load_effective_settings, parse_instant
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, default_plan_id, validate_plan_id, write_plan_files
-from cleaner.planner import cap_deletions
 from cleaner.render import render_plan_markdown_chunks
 from cleaner.scan import scan
 from cleaner.settings import Settings, account_scan_settings
@@ -37,8 +36,9 @@ def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
     aws = AwsContext(session=session, performance=settings.performance)
     if account_id:
         check_credentials_account(aws, settings.scan.regions, account_id)
-    # Capped here, so the plan.json the scan workflow uploads as apply's provenance is the capped one.
-    plan = cap_deletions(scan(aws, settings.scan, now, plan_id, env.progress), settings.apply)
+    # Capped by the scan, so the plan.json the scan workflow uploads as apply's provenance is the capped
+    # one (and the scan stops reading state and policy once the plan is full).
+    plan = scan(aws, settings.scan, now, plan_id, env.progress, limits=settings.apply)
     for stale in stale_results(plan_dir):
         stale.unlink()
         env.progress(f"removed {stale}: it belonged to the plan this scan replaces")

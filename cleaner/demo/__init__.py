@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cleaner.exit_codes import BadInputError, ExitCode
-from cleaner.settings import ScanSettings
+from cleaner.settings import ApplyLimits, ScanSettings
 
 if TYPE_CHECKING:
     from cleaner.environment import Environment
@@ -90,7 +90,9 @@ def run_demo(output: Path, env: Environment, program: Program) -> ExitCode:
             f"Scanning with min_age_days={DEMO_SETTINGS.min_age_days},"
             f" keep_last_n={DEMO_SETTINGS.keep_last_n}, exclude={DEMO_SETTINGS.exclude}"
         )
-        plan = scan(AwsContext(session=session), DEMO_SETTINGS, now, "demo", env.progress)
+        plan = scan(
+            AwsContext(session=session), DEMO_SETTINGS, now, "demo", env.progress, limits=ApplyLimits()
+        )
         json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown(plan))
         original_path = output / "original-plan.json"
         write_text_atomically(original_path, plan_json_text(plan))

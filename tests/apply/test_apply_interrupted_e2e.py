@@ -29,7 +29,7 @@ from cleaner.demo.account import SimulatedAccount
 from cleaner.plan import write_plan_files
 from cleaner.render import render_plan_markdown_chunks
 from cleaner.scan import scan
-from cleaner.settings import Performance, ScanSettings
+from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -113,7 +113,7 @@ def scenario(moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     aws = AwsContext(session=boto3.Session(region_name="us-east-1"))
     aws.limiter = RateLimiter({})
     settings = ScanSettings(regions=["us-east-1"], keep_last_n=3)
-    plan = scan(aws, settings, datetime.now(UTC), "big", lambda _: None)
+    plan = scan(aws, settings, datetime.now(UTC), "big", lambda _: None, limits=ApplyLimits())
     plan_dir = tmp_path / "plans" / "big"
     plan_dir.mkdir(parents=True)
     plan_json, _ = write_plan_files(plan_dir, plan, render_plan_markdown_chunks(plan))

@@ -30,7 +30,7 @@ from cleaner.demo.account import SimulatedAccount
 from cleaner.demo.moto_shim import install_snapstart_shim
 from cleaner.plan import load_plan, plan_json_text, write_text_atomically
 from cleaner.scan import scan
-from cleaner.settings import Performance, ScanSettings
+from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 UNPACED = Performance(control_plane_rps=15, get_function_rps=100, get_policy_rps=15, get_metric_data_tps=50)
 
@@ -53,6 +53,8 @@ def run(functions: int, versions: int) -> dict[str, object]:
             now,
             "bench",
             lambda _: None,
+            # Every candidate: the apply of a plan of any size is what is measured here.
+            limits=ApplyLimits(max_deletions_per_apply=100_000),
         )
         path = Path(tempfile.mkdtemp()) / "plan.json"
         write_text_atomically(path, plan_json_text(plan))

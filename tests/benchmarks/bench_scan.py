@@ -3,6 +3,7 @@
 Run it as a script (pytest does not collect `bench_*.py`):
 
     python tests/benchmarks/bench_scan.py --functions 400 --versions 25 [--json] [--no-naive]
+        [--max-deletions N]
 
 `--versions` is versions per function, so 400 x 25 is an account of 10,000 published versions.
 
@@ -20,12 +21,15 @@ What it does
    backdated `last_modified` and the version's own SnapStart setting. Aliases, tags, permissions,
    event source mappings and metrics go through the real APIs (`SimulatedAccount`), so moto stores
    them exactly as a scan reads them. Metrics are sparse (one datapoint per published series).
-2. Runs our scan (`cleaner.scan.scan`, rate limits effectively off: moto is local) and, on the same
-   account, the NAIVE reference scanner below. Both are counted by `CallRecorder` on botocore's
+2. Runs our scan (`cleaner.scan.scan`, rate limits effectively off: moto is local; its plan capped at
+   `--max-deletions`, the product's default 500, so its last stage stops once the plan is full;
+   100000 checks every candidate, as scans did before issue 21) and, on the same account, the NAIVE
+   reference scanner below. Both are counted by `CallRecorder` on botocore's
    `request-created` event, one count per HTTP request sent.
 3. Reports calls per operation, per quota bucket and in total; projected seconds (calls per bucket /
-   the bucket's documented rate, buckets in parallel); our wall time and peak RSS; whether both found
-   the same candidates where their rules agree; and a model extrapolated to 100,000 versions.
+   the bucket's documented rate, buckets in parallel); our wall time and peak RSS; what the last stage
+   did (`last_stage`: would-be candidates, checked, qualified, over the cap, not checked); whether both
+   found the same candidates where their rules agree; and a model extrapolated to 100,000 versions.
 
 Three benchmark-only moto changes (installed only while the benchmark runs, then restored):
 - Pagination. moto ignores `MaxItems`/`Marker` on ListFunctions and ListVersionsByFunction and returns
@@ -53,21 +57,23 @@ Where the two differ, and why (reported under `candidate_differences`)
   versions of a function with traffic that the per-version and per-alias series fully explain (the
   naive fallback keeps every version of any function with traffic).
 - only naive: versions that a check the naive scanner does not make protects (tag, event source mapping,
-  resource policy, Lambda@Edge).
+  resource policy, Lambda@Edge), and versions ours left unchecked because its plan was full.
+Ours, for this comparison, are the versions its plan deletes and those it kept over the cap.
 Any other difference is unexplained and makes `same_candidates` false.
 
-Lower bound: the calls ANY correct scanner must make
-----------------------------------------------------
+Lower bound: the calls ANY correct scanner must make for the plan ours proposes
+-------------------------------------------------------------------------------
 - Lambda control plane: every published version must be seen with its own SnapStart setting (a
   function whose `$LATEST` has it off can still own billing versions), so the cheaper of
   ListFunctions(ALL) pages = ceil((versions + functions) / 50) and ListFunctions pages + one
   ListVersionsByFunction page per 50 versions of each function; one ListAliases for each function with
-  at least one final candidate (an alias can protect a version nobody calls); one page of the region's
-  event source mappings per 100 mappings (at least one).
-- GetFunction: one per final candidate (ListFunctions omits State on AWS; GetFunction has its own quota).
-- GetPolicy: one per final candidate (a version's own policy has no listing API).
+  at least one version the plan deletes (an alias can protect a version nobody calls); one page of the
+  region's event source mappings per 100 mappings (at least one).
+- GetFunction: one per version the plan deletes (ListFunctions omits State on AWS; GetFunction has its
+  own quota). A capped plan deletes at most max_deletions_per_apply.
+- GetPolicy: one per version the plan deletes (a version's own policy has no listing API).
 - GetMetricData: ceil(series / 500) where the series are the least that prove a candidate unused: the
-  function-level total of each function with candidates; for those with traffic, the direct series of
+  function-level total of each function with a deletion; for those with traffic, the direct series of
   every version and `$LATEST` and each alias's total (to explain the function-level total); and the
   `ExecutedVersion` series of each candidate under each alias with traffic.
 - Tagging GetResources: one page per 100 tagged functions (at least one). CloudFront ListDistributions:
@@ -97,12 +103,18 @@ The account mix is a fixed cycle of profiles, so every count is either a page co
 (recomputed exactly for the target shape), a constant per region, or proportional to the number of
 functions at a fixed versions-per-function. The model therefore scales each measured per-function or
 per-candidate count by k = target versions / measured versions, recomputes listing pages exactly from
-the target account's shape, and keeps per-region constants. Naive counts are a closed formula of the
-shape (checked against the measured counts by the smoke test). Peak RSS of our scan is modelled as the
-RSS before the scan plus its measured growth (peak - before) times k. Measure it with `--isolated`: our
-scan then runs, renders and writes its plan in a child process that never imports moto, against a
-ThreadedMotoServer on 127.0.0.1 serving the seeded backends, so the child's peak RSS is our scan's
-own. In-process, the peak includes moto's copy of the whole account (reported, but not our memory).
+the target account's shape, and keeps per-region constants. The last stage (GetFunction, GetPolicy) is
+bounded by the plan's cap instead: the model replays its batches (`last_stage_checks`, with the scan's
+own `batch_size`) over k times the measured would-be candidates, the measured share of each batch kept
+by the checks. The lower bound of a plan already full at the measured size stays as measured, listing
+pages aside (at most the cap's deletions, over at least as many functions at the target). Naive counts
+are a closed formula of the shape (checked against the measured counts by the smoke test). Peak RSS
+of our scan is modelled as the RSS before the scan plus its measured growth (peak - before) times k.
+Measure it with `--isolated`: our scan then runs, renders and writes its plan in a child process that
+never imports moto, against a ThreadedMotoServer on 127.0.0.1 serving the seeded backends, so the
+child's peak RSS is our scan's own. In-process, the peak includes moto's copy of the whole account
+(reported, but not our memory). With the cap, 100,000 versions can also be measured directly
+(`--functions 4000 --versions 25 --isolated --no-naive`: minutes).
 """
 
 from __future__ import annotations
@@ -146,8 +158,8 @@ from cleaner.plan import Plan, load_plan, write_plan_files
 from cleaner.policy import CONSIDERED_STATES
 from cleaner.reasons import Reason
 from cleaner.render import render_plan_markdown
-from cleaner.scan import scan
-from cleaner.settings import Performance, ScanSettings
+from cleaner.scan import batch_size, scan
+from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 REGION = "us-east-1"  # Lambda@Edge lives here, so the CloudFront check runs as well.
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -589,18 +601,70 @@ def extrapolate(
     return model
 
 
+LAST_STAGE = ("lambda:GetFunction", "lambda:GetPolicy")
+
+
+def last_stage_checks(would_be: int, cap: int, kept_share: float) -> int:
+    """The versions the scan's last stage checks (one GetFunction each): batches of what the plan still
+    misses plus the scan's own margin (cleaner.scan.batch_size), a `kept_share` of each batch kept by
+    the checks, until `cap` qualify or no would-be candidate is left."""
+    checked = qualified = 0
+    while checked < would_be and qualified < cap:
+        batch = min(batch_size(cap - qualified), would_be - checked)
+        checked += batch
+        qualified += math.floor(batch * (1 - kept_share))
+    return checked
+
+
+def model_last_stage(measured: Counter[str], last: dict[str, Any], k: float) -> Counter[str]:
+    """GetFunction and GetPolicy at the target: its would-be candidates (k times the measured ones),
+    checked in batches until the cap is reached, the measured share kept by the checks; GetPolicy in
+    the measured proportion to GetFunction (a version whose state keeps it is not asked for a policy)."""
+    function_calls = measured["lambda:GetFunction"]
+    if not function_calls:
+        return Counter()
+    kept_share = 1 - last["qualified"] / function_calls
+    checks = last_stage_checks(math.ceil(last["would_be_candidates"] * k), last["cap"], kept_share)
+    policy_share = measured["lambda:GetPolicy"] / function_calls
+    return Counter({"lambda:GetFunction": checks, "lambda:GetPolicy": math.ceil(checks * policy_share)})
+
+
+def model_lower_bound(
+    measured: Counter[str], last: dict[str, Any], specs: list[FunctionSpec], target: list[FunctionSpec]
+) -> Counter[str]:
+    """The lower bound at the target. Uncapped, per-candidate counts scale by k. A plan already full at
+    the measured size is full at the target too, with at most `cap` deletions: GetFunction and GetPolicy
+    stay at one per deletion, and the per-function counts (ListAliases, GetMetricData) stay as measured:
+    a larger account of the same mix spreads its `cap` largest savings over at least as many functions,
+    so the measured counts still bound it from below."""
+    if not last["plan_full"]:
+        model = extrapolate(measured, specs, target)
+        for operation in (*LAST_STAGE, "lambda:ListAliases"):
+            model[operation] = min(model[operation], last["cap"])
+        return model
+    model = Counter(measured)
+    for operation, pages in _exact_pages(target, "ours").items():
+        if operation in model:
+            model[operation] = pages
+    return model
+
+
 def model_at(result: dict[str, Any], specs: list[FunctionSpec], target_versions: int) -> dict[str, Any]:
     per_function = specs[0].versions if specs else 1
     target = build_specs(max(1, round(target_versions / per_function)), per_function)
-    ours = extrapolate(Counter(result["ours"]["calls"]["by_operation"]), specs, target)
-    lower = extrapolate(Counter(result["lower_bound"]["calls"]["by_operation"]), specs, target)
+    k = sum(s.versions for s in target) / result["versions"]
+    last = result["ours"]["last_stage"]
+    measured = Counter(result["ours"]["calls"]["by_operation"])
+    ours = extrapolate(measured, specs, target)
+    for operation, count in model_last_stage(measured, last, k).items():
+        ours[operation] = count
+    lower = model_lower_bound(Counter(result["lower_bound"]["calls"]["by_operation"]), last, specs, target)
     lower["lambda:ListFunctions"] = min(
         math.ceil((sum(s.versions for s in target) + len(target)) / LIST_FUNCTIONS_PAGE),
         math.ceil(len(target) / LIST_FUNCTIONS_PAGE)
         + sum(math.ceil((s.versions + 1) / LIST_FUNCTIONS_PAGE) for s in target),
     )
     naive = naive_formula(target)
-    k = sum(s.versions for s in target) / result["versions"]
     modelled: dict[str, Any] = {
         "versions": sum(s.versions for s in target),
         "functions": len(target),
@@ -647,7 +711,10 @@ NAIVE_BLIND = {
 
 
 def compare(plan: Plan, naive: NaiveResult) -> dict[str, Any]:
-    ours = {(e.function_name, int(e.version)) for e in plan.delete}
+    # A capped plan's candidates: those it deletes and those it found qualify beyond the cap.
+    ours = {(e.function_name, int(e.version)) for e in plan.delete} | {
+        (e.function_name, int(e.version)) for e in plan.keep if e.reasons == [Reason.OVER_DELETION_CAP]
+    }
     kept = {(e.function_name, int(e.version)): e.reasons for e in plan.keep}
     only_ours: Counter[str] = Counter()
     only_naive: Counter[str] = Counter()
@@ -663,7 +730,9 @@ def compare(plan: Plan, naive: NaiveResult) -> dict[str, Any]:
             unexplained.append(f"{name}:{number} proposed by ours only")
     for name, number in sorted(naive.candidates - ours):
         reasons = kept.get((name, number), [])
-        if reasons and all(reason in NAIVE_BLIND for reason in reasons):
+        if reasons == [Reason.NOT_CHECKED_PLAN_FULL]:
+            only_naive["ours left it unchecked: the plan was full (max_deletions_per_apply)"] += 1
+        elif reasons and all(reason in NAIVE_BLIND for reason in reasons):
             for reason in reasons:
                 only_naive[NAIVE_BLIND[reason]] += 1
         else:
@@ -718,7 +787,7 @@ def unlimited_performance() -> Performance:
 
 
 def scan_in_process(
-    session: boto3.Session, settings: ScanSettings, progress: Progress
+    session: boto3.Session, settings: ScanSettings, limits: ApplyLimits, progress: Progress
 ) -> tuple[dict[str, Any], Plan]:
     """Our scan in this process. Peak RSS here includes moto's copy of the whole account."""
     recorder = CallRecorder()
@@ -729,7 +798,7 @@ def scan_in_process(
     peak_is_scan_only = _reset_peak_rss()
     before_scan = _rss_mb()
     wall, cpu = time.perf_counter(), time.process_time()
-    plan = scan(aws, settings, NOW, "benchmark", progress)
+    plan = scan(aws, settings, NOW, "benchmark", progress, limits=limits)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = _peak_rss_mb()
     measured = {
@@ -745,7 +814,9 @@ def scan_in_process(
     return measured, plan
 
 
-def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str, Any], Plan]:
+def scan_isolated(
+    settings: ScanSettings, limits: ApplyLimits, progress: Progress
+) -> tuple[dict[str, Any], Plan]:
     """Our scan (plus rendering and writing the plan, as the `scan` command does) in a child process
     that never imports moto, against a ThreadedMotoServer on 127.0.0.1 serving this process's moto
     backends: the child's peak RSS is our scan's own."""
@@ -773,7 +844,15 @@ def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str,
             env.pop("AWS_PROFILE", None)
             progress(f"running our scan in a child process against moto on 127.0.0.1:{port}")
             child = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--child-scan", out, *settings.regions],
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--max-deletions",
+                    str(limits.max_deletions_per_apply),
+                    "--child-scan",
+                    out,
+                    *settings.regions,
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -789,7 +868,7 @@ def scan_isolated(settings: ScanSettings, progress: Progress) -> tuple[dict[str,
     return measured, plan
 
 
-def child_scan(out: str, regions: list[str]) -> int:
+def child_scan(out: str, regions: list[str], limits: ApplyLimits) -> int:
     """The child's side of `scan_isolated`: scan, render, write; print what it measured as JSON."""
     settings = ScanSettings(regions=regions, protect_tag=PROTECT_TAG)
     recorder = CallRecorder()
@@ -804,7 +883,7 @@ def child_scan(out: str, regions: list[str]) -> int:
     peak_is_scan_only = _reset_peak_rss()  # importing botocore/pydantic peaks transiently above the scan
     before_scan = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
-    plan = scan(aws, settings, NOW, "benchmark", lambda _: None)
+    plan = scan(aws, settings, NOW, "benchmark", lambda _: None, limits=limits)
     scanned = time.perf_counter()
     peak_of_scan = _peak_rss_mb()
     json_path, _ = write_plan_files(Path(out) / plan.plan_id, plan, render_plan_markdown(plan))
@@ -833,6 +912,7 @@ def run_benchmark(
     *,
     naive: bool = True,
     isolated: bool = False,
+    max_deletions: int = ApplyLimits().max_deletions_per_apply,
     progress: Progress = lambda _: None,
 ) -> dict[str, Any]:
     """Build the account, run both scanners, and return the report (see the module docstring)."""
@@ -840,13 +920,16 @@ def run_benchmark(
 
     install_snapstart_shim()
     settings = ScanSettings(regions=[REGION], protect_tag=PROTECT_TAG)
+    limits = ApplyLimits(max_deletions_per_apply=max_deletions)
     specs = build_specs(functions, versions)
     with mock_aws(), moto_speedups():
         session = boto3.Session(region_name=REGION)
         seed_account(session, specs, NOW, progress, REGION)
         progress("running our scan")
         measured, plan = (
-            scan_isolated(settings, progress) if isolated else scan_in_process(session, settings, progress)
+            scan_isolated(settings, limits, progress)
+            if isolated
+            else scan_in_process(session, settings, limits, progress)
         )
         calls = Counter(measured.pop("calls"))
         result: dict[str, Any] = {
@@ -860,6 +943,7 @@ def run_benchmark(
         }
         ours = calls_report(calls)
         ours.update(candidates=plan.summary.delete_count, kept=plan.summary.keep_count, **measured)
+        ours["last_stage"] = last_stage_report(plan, calls, max_deletions)
         ours["projected_seconds_at_configured_pacing"] = calls_report(calls, configured_rates())[
             "projected_seconds_staged"
         ]
@@ -880,6 +964,22 @@ def run_benchmark(
         result["targets"] = targets(result)
         result["model_100k"] = model_at(result, specs, MODEL_TARGET_VERSIONS)
     return result
+
+
+def last_stage_report(plan: Plan, calls: Counter[str], cap: int) -> dict[str, Any]:
+    """What the scan's last stage (state, then policy, in rank order) did: one GetFunction per version
+    checked; `qualified` checked and found to qualify (deleted, or kept over the cap)."""
+    checked = calls["lambda:GetFunction"]
+    over_cap = plan.summary.keep_reasons.get(Reason.OVER_DELETION_CAP, 0)
+    return {
+        "cap": cap,
+        "would_be_candidates": checked + plan.summary.not_checked_count,
+        "checked": checked,
+        "qualified": plan.summary.delete_count + over_cap,
+        "over_deletion_cap": over_cap,
+        "not_checked": plan.summary.not_checked_count,
+        "plan_full": plan.summary.delete_count >= cap,
+    }
 
 
 def targets(result: dict[str, Any]) -> dict[str, bool | None]:
@@ -970,6 +1070,7 @@ def run_organisation(
             "functions": functions,
             "versions": result["versions"],
             "candidates": result["ours"]["candidates"],
+            "last_stage": result["ours"]["last_stage"],
             "region_seconds_at_quota": result["ours"]["projected_seconds_staged"],
             "region_seconds_at_default_pacing": result["ours"]["projected_seconds_at_configured_pacing"],
             "lower_bound_region_seconds": result["lower_bound"]["projected_seconds"],
@@ -998,8 +1099,10 @@ def organisation_table(report: dict[str, Any]) -> str:
         " (assumed)",
     ]
     for shape, figures in report["shapes"].items():
+        last = figures["last_stage"]
         lines.append(
-            f"  {shape}: {figures['versions']} versions, {figures['candidates']} candidates;"
+            f"  {shape}: {figures['versions']} versions, {figures['candidates']} candidates in the plan"
+            f" ({last['checked']} of {last['would_be_candidates']} would-be candidates checked);"
             f" one account-region {figures['region_seconds_at_quota']} s at quota,"
             f" {figures['region_seconds_at_default_pacing']} s at default pacing"
             f" (lower bound {figures['lower_bound_region_seconds']} s)"
@@ -1064,6 +1167,13 @@ def table(result: dict[str, Any]) -> str:
         f" (scan growth {ours['scan_rss_growth_mb']} MB),"
         f" {ours['projected_seconds_at_configured_pacing']} s at our default pacing",
     ]
+    last = ours["last_stage"]
+    lines.append(
+        f"last stage (state, policy; largest savings first, max_deletions_per_apply {last['cap']}):"
+        f" {last['checked']} of {last['would_be_candidates']} would-be candidates checked,"
+        f" {last['qualified']} qualify ({last['over_deletion_cap']} over the cap),"
+        f" {last['not_checked']} not checked"
+    )
     if naive:
         lines.append(f"naive: {naive['candidates']} candidates, wall {naive['wall_seconds']} s on moto")
         lines.append(f"same candidates where the rules agree: {result['same_candidates']}")
@@ -1098,6 +1208,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run our scan in a child process against a moto server, so its peak RSS excludes moto",
     )
+    parser.add_argument(
+        "--max-deletions",
+        type=int,
+        default=ApplyLimits().max_deletions_per_apply,
+        help="max_deletions_per_apply: the plan's cap (100000: every candidate, as scans did before the cap)",
+    )
     parser.add_argument("--child-scan", nargs="+", metavar=("OUT_DIR", "REGION"), help=argparse.SUPPRESS)
     parser.add_argument(
         "--org",
@@ -1109,7 +1225,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job-overhead", type=float, default=DEFAULT_JOB_OVERHEAD_SECONDS)
     args = parser.parse_args(argv)
     if args.child_scan:
-        return child_scan(args.child_scan[0], args.child_scan[1:])
+        return child_scan(
+            args.child_scan[0], args.child_scan[1:], ApplyLimits(max_deletions_per_apply=args.max_deletions)
+        )
     # Never reach real AWS: fake credentials, no inherited endpoint or profile.
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         os.environ.pop(name, None)
@@ -1127,7 +1245,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(org, indent=2) if args.json else organisation_table(org))
         return 0
     result = run_benchmark(
-        args.functions, args.versions, naive=not args.no_naive, isolated=args.isolated, progress=progress
+        args.functions,
+        args.versions,
+        naive=not args.no_naive,
+        isolated=args.isolated,
+        max_deletions=args.max_deletions,
+        progress=progress,
     )
     print(json.dumps(result, indent=2, default=str) if args.json else table(result))
     return 0

@@ -57,6 +57,9 @@ class FunctionSpec:
     policies: tuple[int, ...] = ()  # versions with a resource-policy statement of their own
     unqualified_policy: bool = False  # a statement on the function itself: protects no version
     tags: tuple[str, ...] = ()
+    # What a version's cache costs (Python and .NET are billed by memory, Java not): the cap's ranking.
+    runtime: str = "python3.12"
+    memory_mb: int = 1024
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ class SettingsSpec:
     exclude: tuple[str, ...] = ()
     protect_tag: str = DEFAULT_TAG
     overrides: tuple[tuple[str, int | None, int | None], ...] = ()  # (glob, keep_last_n, min_age_days)
-    max_deletions_per_apply: int | None = None  # read by apply only
+    # The scan proposes at most this many (largest savings first); apply refuses a plan over it.
+    max_deletions_per_apply: int | None = None
 
 
 @dataclass(frozen=True)
@@ -339,6 +343,23 @@ def generate(seed: int) -> Scenario:
     rng = stream("faults")
     scan_faults = _faults(rng) if rng.random() < 0.3 else None
     apply_faults = _faults(rng) if rng.random() < 0.35 else None
+    # Streams of their own, drawn last: the scenarios of earlier seeds keep everything else they had.
+    rng = stream("sizes")
+    functions = tuple(
+        replace(
+            function,
+            runtime=rng.choice(("python3.12", "python3.12", "python3.12", "dotnet8", "java21")),
+            memory_mb=rng.choice((512, 1024, 1024, 2048)),
+        )
+        for function in functions
+    )
+    rng = stream("cap")
+    if rng.random() < 0.25:
+        # A plan that fills up: the scan checks state and policy largest savings first and stops.
+        same = apply_file == scan_file
+        scan_file = replace(scan_file, max_deletions_per_apply=rng.randint(1, 4))
+        if same:
+            apply_file = scan_file
     return Scenario(
         seed=seed,
         functions=functions,

@@ -7,6 +7,10 @@ the same bug.
 
 A version is safe when no protection fires under any of the given settings; usage is read over one
 window (the longest lookback of the given settings) ending at `now`.
+
+A plan holds at most `max_deletions_per_apply` versions, the largest savings first ("What is a
+candidate": `over_deletion_cap`, `not_checked_plan_full`): `plan_cap` says which savings a plan of the
+safe versions must propose, and which versions a scan may leave unchecked.
 """
 
 from __future__ import annotations
@@ -136,3 +140,32 @@ def protections(
         if rule.protect_tag in function.tags:
             reasons.add("tag_protected")
     return reasons
+
+
+# --- the plan's cap ------------------------------------------------------------------------------------
+
+# README "Settings": the cache is priced per GB-second of memory, one price per region (the campaign
+# has one region), and Java has no cache charge. So what deleting a version saves a month is
+# proportional to its memory, or nothing: the order (and the ties) the cap takes versions in.
+
+# The settings' default cap (README "Settings").
+DEFAULT_MAX_DELETIONS = 500
+# Kept only by what the scan reads last, per version (its own resource policy; the state, which the
+# campaign's versions never leave Active): a version a full plan may leave unchecked.
+LAST_CHECKS = {"resource_policy_protected"}
+
+
+def monthly_savings(function: LiveFunction) -> float:
+    """What deleting one of the function's versions saves a month, in units of the region's price of
+    one GB for a month."""
+    if function.runtime.startswith("java"):
+        return 0.0
+    return function.memory_mb / 1024
+
+
+def plan_cap(safe_savings: list[float], cap: int | None) -> list[float]:
+    """The savings of the versions a plan proposes when `safe_savings` are the safe versions' savings:
+    all of them within the cap, else the `cap` largest (ties among equal savings may go either way, the
+    sum cannot)."""
+    limit = DEFAULT_MAX_DELETIONS if cap is None else cap
+    return sorted(safe_savings, reverse=True)[:limit]

@@ -25,7 +25,7 @@ import boto3
 
 from cleaner.cli import Environment, program
 from tests.campaign.model import SCAN_NOW, Edit, Faults, ScanFlags, Scenario, SettingsSpec
-from tests.campaign.oracle import Rules, protections, rules
+from tests.campaign.oracle import LAST_CHECKS, Rules, monthly_savings, plan_cap, protections, rules
 from tests.campaign.world import REGION, Clients, FaultInjector, World
 
 PLAN_ID = "p1"
@@ -51,6 +51,10 @@ class Report:
     dry_run: bool = False
     safe_planned: int = 0
     safe_deleted: int = 0
+    # Scans whose plan filled up (max_deletions_per_apply): what they deferred, checked or not.
+    plan_full: bool = False
+    over_cap: int = 0
+    not_checked: int = 0
 
     def violate(self, message: str) -> None:
         self.violations.append(message)
@@ -294,12 +298,48 @@ class _Run:
         incomplete = [e for e in plan["keep"] if "check_incomplete" in e["reasons"]]
         if incomplete and not plan["warnings"]:
             report.violate(f"scan kept {len(incomplete)} version(s) check_incomplete and warned of nothing")
-        if not faulted:
-            proposed = {(e["function_name"], e["version"]) for e in plan["delete"]}
-            if proposed != safe:
-                report.violate(
-                    f"scan without faults: proposes {sorted(proposed)}, the oracle finds safe {sorted(safe)}"
-                )
+        self._check_cap(world, plan, scan_rules, safe, faulted)
+
+    def _check_cap(
+        self, world: World, plan: dict[str, Any], scan_rules: Rules, safe: set[tuple[str, str]], faulted: bool
+    ) -> None:
+        """At most max_deletions_per_apply proposals, the largest savings; the safe versions left out are
+        kept over_deletion_cap (checked: safe) or not_checked_plan_full (only the last checks could keep
+        them), and the summary counts the unchecked ones."""
+        report = self.report
+        cap = self.s.scan_file.max_deletions_per_apply
+        unchecked = 0
+        deferred = set()
+        for entry in plan["keep"]:
+            key = (entry["function_name"], entry["version"])
+            reasons = entry["reasons"]
+            if reasons == ["over_deletion_cap"]:
+                deferred.add(key)
+                if key not in safe:
+                    report.violate(f"{key[0]}:{key[1]} kept over_deletion_cap, the oracle keeps it")
+            elif "not_checked_plan_full" in reasons:
+                unchecked += 1
+                deferred.add(key)
+                function = world.functions[key[0]]
+                found = function.version(int(key[1]))
+                why = protections(function, found, [scan_rules], world.metrics, SCAN_NOW) if found else {"?"}
+                if reasons != ["not_checked_plan_full"] or not why <= LAST_CHECKS:
+                    report.violate(f"{key[0]}:{key[1]} left unchecked {reasons}; the oracle: {why}")
+        report.over_cap, report.not_checked = len(deferred) - unchecked, unchecked
+        report.plan_full = bool(deferred)
+        if plan["summary"].get("not_checked_count", 0) != unchecked:
+            report.violate(f"summary not_checked_count {plan['summary']}, {unchecked} entries unchecked")
+        if faulted:
+            return
+        proposed = {(e["function_name"], e["version"]) for e in plan["delete"]}
+        savings = {key: monthly_savings(world.functions[key[0]]) for key in safe}
+        expected = plan_cap(list(savings.values()), cap)
+        got = sorted((savings[key] for key in proposed & safe), reverse=True)
+        if not proposed <= safe or got != expected or not safe - proposed <= deferred:
+            report.violate(
+                f"scan without faults (cap {cap}): proposes {sorted(proposed)}, savings {got}; the oracle"
+                f" finds safe {sorted(safe)}, savings {expected}; deferred {sorted(deferred)}"
+            )
 
     # --- review --------------------------------------------------------------------------------------
 
@@ -582,6 +622,8 @@ def _simpler(scenario: Scenario) -> Iterator[Scenario]:
                     yield with_function(replace(function, **{name: items[:drop] + items[drop + 1 :]}))
         if function.unqualified_policy:
             yield with_function(replace(function, unqualified_policy=False))
+        if (function.runtime, function.memory_mb) != ("python3.12", 1024):
+            yield with_function(replace(function, runtime="python3.12", memory_mb=1024))
         if len(function.versions) > 1:
             yield with_function(replace(function, versions=function.versions[1:]))
             yield with_function(replace(function, versions=function.versions[:-1]))
@@ -594,6 +636,8 @@ def _simpler(scenario: Scenario) -> Iterator[Scenario]:
         for name in ("overrides", "include", "exclude"):
             if getattr(settings, name):
                 yield replace(scenario, **{settings_field: replace(settings, **{name: ()})})
+        if settings.max_deletions_per_apply is not None:
+            yield replace(scenario, **{settings_field: replace(settings, max_deletions_per_apply=None)})
     if scenario.apply_days_later:
         yield replace(scenario, apply_days_later=0)
     if scenario.dry_run_first:

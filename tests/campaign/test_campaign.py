@@ -61,6 +61,9 @@ def summarize(reports: list[Report], seconds: float) -> dict[str, Any]:
         "rejected_reviewer_tampering": sum(r.tampered for r in reports),
         "dry_runs": sum(r.dry_run for r in reports),
         "refused_plans": sum(r.refused for r in reports),
+        "full_plans": sum(r.plan_full for r in reports),
+        "versions_over_cap": sum(r.over_cap for r in reports),
+        "versions_not_checked": sum(r.not_checked for r in reports),
         "scenarios_failed": sum(bool(r.violations) for r in reports),
         "clean_scenarios": sum(r.clean for r in reports),
         "clean_safe_planned": planned,
@@ -100,5 +103,6 @@ def test_campaign_no_unsafe_proposal_or_deletion_and_every_safe_planned_version_
     if len(reports) >= DEFAULT_SCENARIOS:
         # A campaign that met no fault, no drift or deleted nothing would prove nothing.
         assert summary["scenarios_with_faults"] and summary["drift_cases"], line
+        assert summary["full_plans"] and summary["versions_not_checked"], line
         assert summary["versions_deleted"] and summary["clean_safe_planned"], line
         assert summary["clean_share_deleted"] == 1.0, line

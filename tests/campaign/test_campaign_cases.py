@@ -196,3 +196,42 @@ def test_heavy_throttling_and_5xx_on_every_api_delete_only_safe_versions(campaig
         campaign.run(_one_function(drift=drift, apply_faults=Faults(rate=0.6), scan_faults=Faults(rate=0.3)))
     )
     assert report.faults_injected > 0
+
+
+# --- a plan that fills up (max_deletions_per_apply) -----------------------------------------------------
+
+SIX_OLD = tuple(VersionSpec(age) for age in (150.5, 140.5, 130.5, 120.5, 110.5, 100.5))
+# With keep_last_n 1: big, mid and small have five candidates each. The checks the scan makes last keep
+# big's three oldest (a resource policy each): the largest savings the plan can hold are big:4, big:5,
+# then mid's.
+PLAN_FILLS_UP = Scenario(
+    seed=11,
+    functions=(
+        FunctionSpec("big", SIX_OLD, policies=(1, 2, 3), memory_mb=2048),
+        FunctionSpec("mid", SIX_OLD, memory_mb=1024),
+        FunctionSpec("small", SIX_OLD, memory_mb=512),
+    ),
+    scan_file=SettingsSpec(keep_last_n=1, max_deletions_per_apply=4),
+    apply_file=SettingsSpec(keep_last_n=1, max_deletions_per_apply=4),
+)
+
+
+def test_versions_kept_by_the_last_checks_leave_the_plan_to_the_next_largest_savings(
+    campaign: Campaign,
+) -> None:
+    report = _ok(campaign.run(PLAN_FILLS_UP))
+    assert (report.proposals, report.deleted, report.safe_planned, report.safe_deleted) == (4, 4, 4, 4)
+
+
+def test_campaign_reports_a_product_that_fills_its_plan_with_the_smallest_savings(
+    campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleaner import planner
+
+    def smallest_first(cost: float, age: int, key: tuple[str, str, int]) -> planner.RankKey:
+        return (cost, -age, key)
+
+    monkeypatch.setattr(planner, "savings_rank", smallest_first)
+    report = campaign.run(PLAN_FILLS_UP)
+    assert report.unsafe_proposals == report.unsafe_deletions == 0  # still safe, but not the plan promised
+    assert any("scan without faults (cap 4)" in v for v in report.violations), report.violations

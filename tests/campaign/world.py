@@ -55,6 +55,8 @@ class LiveFunction:
     mappings: dict[int, list[str]] = field(default_factory=dict)  # version -> mapping UUIDs
     policies: set[int] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
+    runtime: str = "python3.12"
+    memory_mb: int = 1024
 
     def version(self, number: int) -> LiveVersion | None:
         return next((v for v in self.versions if v.number == number), None)
@@ -105,7 +107,7 @@ class World:
     # --- building ------------------------------------------------------------------------------------
 
     def create(self, spec: FunctionSpec) -> None:
-        self._create_function(spec.name, spec.versions, self.now, spec.tags)
+        self._create_function(spec.name, spec.versions, self.now, spec.tags, spec.runtime, spec.memory_mb)
         function = self.functions[spec.name]
         exists = {v.number for v in function.versions}
         # A minimised scenario may have lost the version something pointed at: then it points nowhere.
@@ -128,21 +130,29 @@ class World:
             )
 
     def _create_function(
-        self, name: str, versions: tuple[VersionSpec, ...], base: datetime, tags: tuple[str, ...] = ()
+        self,
+        name: str,
+        versions: tuple[VersionSpec, ...],
+        base: datetime,
+        tags: tuple[str, ...] = (),
+        runtime: str = "python3.12",
+        memory_mb: int = 1024,
     ) -> None:
         self._generations += 1
         first = versions[0].snapstart if versions else True
         self.lambda_.create_function(
             FunctionName=name,
-            Runtime="python3.12",
+            Runtime=runtime,
             Role=self.role_arn,
             Handler="handler.main",
             Code={"ZipFile": _zip(f"# {name} v0\n")},
-            MemorySize=1024,
+            MemorySize=memory_mb,
             SnapStart={"ApplyOn": "PublishedVersions" if first else "None"},
             Tags={tag: "yes" for tag in tags},
         )
-        self.functions[name] = LiveFunction(name, self._generations, tags=set(tags))
+        self.functions[name] = LiveFunction(
+            name, self._generations, tags=set(tags), runtime=runtime, memory_mb=memory_mb
+        )
         self._created_with = first
         for spec in versions:
             self.publish(name, spec.snapstart, base - timedelta(days=spec.age_days))
@@ -320,7 +330,9 @@ class World:
 
     def _recreate(self, function: LiveFunction, change: Drift, apply_now: datetime) -> bool:
         self._delete_function(function)
-        self._create_function(function.name, change.versions, apply_now)
+        self._create_function(
+            function.name, change.versions, apply_now, runtime=function.runtime, memory_mb=function.memory_mb
+        )
         return True
 
     def _delete_out_of_band(self, function: LiveFunction, number: int) -> bool:

@@ -22,7 +22,7 @@ from cleaner.exit_codes import ExitCode
 from cleaner.plan import PLAN_JSON, Plan, PlanEntry, load_plan
 from cleaner.reasons import Reason
 from cleaner.scan import scan
-from cleaner.settings import Performance, ScanSettings
+from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 ApiParams = dict[str, Any]
 Predicate = Callable[[ApiParams], bool]
@@ -196,11 +196,15 @@ class Scanner:
         self.now = now
         self.recorder = CallRecorder()
 
-    def __call__(self, performance: Performance | None = None, **settings: Any) -> Plan:
+    def __call__(
+        self, performance: Performance | None = None, limits: ApplyLimits | None = None, **settings: Any
+    ) -> Plan:
         settings.setdefault("regions", ["us-east-1"])
         self.recorder = CallRecorder()
         aws = AwsContext(self.session, performance=performance, recorder=self.recorder)
-        return scan(aws, ScanSettings(**settings), self.now, "test", lambda _: None)
+        return scan(
+            aws, ScanSettings(**settings), self.now, "test", lambda _: None, limits=limits or ApplyLimits()
+        )
 
 
 def entries(plan: Plan) -> dict[str, PlanEntry]:

@@ -16,7 +16,7 @@ from cleaner.exit_codes import AccessError, ExitCode
 from cleaner.plan import Plan
 from cleaner.render import render_plan_markdown
 from cleaner.scan import scan
-from cleaner.settings import ScanSettings
+from cleaner.settings import ApplyLimits, ScanSettings
 from tests.conftest import free_port
 
 from .support import run_cli_scan
@@ -24,7 +24,8 @@ from .support import run_cli_scan
 
 def _scan(session: boto3.Session, now: datetime, **settings: object) -> tuple[Plan, list[str]]:
     said: list[str] = []
-    plan = scan(AwsContext(session), ScanSettings(regions=["us-east-1"], **settings), now, "t", said.append)
+    settings_ = ScanSettings(regions=["us-east-1"], **settings)
+    plan = scan(AwsContext(session), settings_, now, "t", said.append, limits=ApplyLimits())
     return plan, said
 
 

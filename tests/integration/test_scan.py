@@ -17,7 +17,7 @@ from cleaner.exit_codes import ExitCode
 from cleaner.plan import plan_json_text
 from cleaner.reasons import Reason
 from cleaner.scan import scan
-from cleaner.settings import Performance, ScanSettings
+from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 from .support import (
     Faults,
@@ -691,7 +691,7 @@ def test_the_control_plane_is_paced_at_the_configured_rate(
         {CONTROL_PLANE: performance.control_plane_rps}, clock=lambda: clock[0], sleep=sleep
     )
 
-    plan = scan(aws, ScanSettings(regions=["us-east-1"]), now, "paced", lambda _: None)
+    plan = scan(aws, ScanSettings(regions=["us-east-1"]), now, "paced", lambda _: None, limits=ApplyLimits())
 
     assert len(plan.delete) == 18
     # ListFunctions, 6 x ListAliases, ListEventSourceMappings: a burst of 2, then one every 0.5 s.

@@ -22,6 +22,8 @@ from .factories import settings as scan_settings
 from .factories import version as make_version
 
 R = Reason
+# Set by the planner for a plan's cap (max_deletions_per_apply), never by decide.
+PLAN_CAP_REASONS = {Reason.OVER_DELETION_CAP, Reason.NOT_CHECKED_PLAN_FULL}
 STALE = [R.NO_ACTIVITY_AND_STALE]
 
 
@@ -173,8 +175,9 @@ CASES: dict[str, Case] = {
     "policy-never-read": case([R.CHECK_INCOMPLETE], own_policy_statements=None),
     # --- several at once: every reason, in the documented order ---
     "every-reason-fires": case(
-        # over_deletion_cap is set on a whole plan by cap_deletions, never by decide
-        [r for r in Reason if r not in (R.NO_ACTIVITY_AND_STALE, R.OVER_DELETION_CAP)],
+        # over_deletion_cap and not_checked_plan_full are set by the planner on a whole plan's cap,
+        # never by decide
+        [r for r in Reason if r not in (R.NO_ACTIVITY_AND_STALE, *PLAN_CAP_REASONS)],
         fn=_age(1),
         settings={"exclude": ["api"], "keep_last_n": 4},
         tag_protected=True,
@@ -204,7 +207,7 @@ def test_decide_lists_every_fired_reason_in_documented_order(c: Case) -> None:
 
 def test_every_reason_flag_has_a_firing_row_in_the_table() -> None:
     fired = {reason for c in CASES.values() for reason in c.reasons}
-    assert fired == set(Reason) - {Reason.OVER_DELETION_CAP}  # the plan's cap, not a decision
+    assert fired == set(Reason) - PLAN_CAP_REASONS  # the plan's cap, not a decision
 
 
 def test_a_version_left_out_for_its_runtime_says_so() -> None:
