@@ -228,7 +228,7 @@ def plan_bot(facts: PullRequestFacts, bot_logins: Iterable[str] = ()) -> str | N
     every workflow's `github-actions[bot]`, and one of `bot_logins` when those are configured."""
     author = facts.author_login
     configured = {login.lower() for login in bot_logins}
-    if not (facts.author_is_bot or author.lower().endswith("[bot]")) or author.lower() == ACTIONS_BOT:
+    if not (facts.author_is_bot or is_bot_login(author)) or author.lower() == ACTIONS_BOT:
         return None
     if configured and author.lower() not in configured:
         return None
@@ -343,7 +343,7 @@ def approvals(
     facts: PullRequestFacts, plan_path: str, required: int, bot_logins: Iterable[str]
 ) -> tuple[Requirement, list[str]]:
     """Count the approvals that make a second person; returns the requirement and who counted."""
-    bots = {login.lower() for login in bot_logins}
+    bot_logins = tuple(bot_logins)  # read once per reviewer
     wrote = {login.lower() for login in participants(facts, bot_logins)}
     counted: list[str] = []
     not_counted: list[str] = []
@@ -351,7 +351,7 @@ def approvals(
         reviewer = facts.reviewers.get(login)
         if review.state != "APPROVED":
             not_counted.append(f"{login}'s latest review is {review.state.lower().replace('_', ' ')}")
-        elif review.is_bot or login.lower() in bots or login.lower().endswith("[bot]"):
+        elif review.is_bot or is_bot_login(login, bot_logins):
             not_counted.append(f"{login} is a bot")
         elif login == facts.author_login:
             not_counted.append(f"{login} opened the pull request")
