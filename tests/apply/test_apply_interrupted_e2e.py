@@ -1,5 +1,5 @@
 """An apply cut short, for real: a `python -m cleaner apply` subprocess against a moto server, a plan
-of 225 deletions with the limiter at its default (~10 deletions/s), killed or signalled at a random
+of 150 deletions with the limiter at its default (~10 deletions/s), killed or signalled at a random
 moment after its first deletion started. The journal must account for every version gone from AWS,
 and a re-run must finish the plan. The seed and the moment are in every failure message;
 SNAPSTART_KILL_SEED=<seed> replays one."""
@@ -33,8 +33,8 @@ from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 pytestmark = pytest.mark.e2e
 
-FUNCTIONS = 25
-VERSIONS = 12  # with --keep-last-n 3: 9 deletions per function, 225 in all
+FUNCTIONS = 15
+VERSIONS = 13  # with --keep-last-n 3: 10 deletions per function, 150 in all (15 s at the default pace)
 MAX_IN_FLIGHT = Performance().max_workers
 FINAL = {"deleted", "already_deleted", "skipped", "failed", "would_delete", "not_attempted"}
 
@@ -109,7 +109,7 @@ def scenario(moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     for index in range(FUNCTIONS):
         account.function(f"fn{index:02d}", [200 - 10 * v for v in range(VERSIONS)])
     # The scan is not under test: run it in-process and unpaced (its GetPolicy pass alone would take
-    # 225 / 10 rps). The apply under test runs as a subprocess with the limiter at its default.
+    # 150 / 10 rps). The apply under test runs as a subprocess with the limiter at its default.
     aws = AwsContext(session=boto3.Session(region_name="us-east-1"))
     aws.limiter = RateLimiter({})
     settings = ScanSettings(regions=["us-east-1"], keep_last_n=3)
@@ -135,7 +135,7 @@ def test_a_killed_apply_leaves_a_journal_line_for_every_deletion_and_a_rerun_fin
 ) -> None:
     process = scenario.start_apply()
     scenario.wait_for_first_attempt(process)
-    time.sleep(_moment(scenario, upper=10.0))
+    time.sleep(_moment(scenario, upper=7.0))
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     ctx = scenario.context
