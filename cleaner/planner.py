@@ -31,8 +31,9 @@ def plan_pricing(regions: list[str], settings: ScanSettings) -> Pricing:
     )
 
 
-# The evidence a scan stops reading once its plan is full (cleaner/scan/policies.py: the last stage).
-LAST_STAGE_EVIDENCE = frozenset({"state", "own_policy_statements"})
+# The evidence a scan stops reading once its plan is full (cleaner/scan/rank_order.py: the last stage),
+# named as a reviewer reads it.
+LAST_STAGE_EVIDENCE = {"aliases": "aliases", "state": "state", "own_policy_statements": "resource policy"}
 
 # How the cap ranks candidates: (-monthly savings, -age in days, (region, function, version number)).
 RankKey = tuple[float, int, tuple[str, str, int]]
@@ -61,16 +62,21 @@ def version_rank(version: FunctionVersion, pricing: Pricing, now: datetime) -> R
     return savings_rank(version_cost(version, pricing), age_days(version, now), key)
 
 
+def _spoken_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def not_checked(decision: Decision, evidence: Evidence, cap: int) -> Decision:
     """The decision for a would-be candidate the scan left unchecked because the plan was full:
     `not_checked_plan_full` instead of `check_incomplete`, only when nothing but the last stage's
     evidence is missing (any other decision is kept as it is: it keeps the version already)."""
     missing = set(decision.unchecked)
-    last_stage_only = bool(missing) and missing <= LAST_STAGE_EVIDENCE and not evidence.incomplete
+    last_stage_only = bool(missing) and missing <= LAST_STAGE_EVIDENCE.keys() and not evidence.incomplete
     if decision.reasons != [Reason.CHECK_INCOMPLETE] or not last_stage_only:
         return decision
+    unread = [name for field, name in LAST_STAGE_EVIDENCE.items() if field in missing]
     detail = (
-        f"state and resource policy not read: candidates ranked above it by savings filled the plan"
+        f"{_spoken_list(unread)} not read: candidates ranked above it by savings filled the plan"
         f" (max_deletions_per_apply {cap:,}); the next scan checks it"
     )
     return Decision(reasons=[Reason.NOT_CHECKED_PLAN_FULL], details=[detail], unchecked=decision.unchecked)

@@ -43,7 +43,8 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.CHECK_INCOMPLETE: "a check could not be completed (kept: fail closed)",
     Reason.OVER_DELETION_CAP: "a candidate beyond max_deletions_per_apply: the next plan proposes it",
     Reason.NOT_CHECKED_PLAN_FULL: (
-        "not checked (state, resource policy): the plan was full with larger savings; the next plan checks it"
+        "not checked (aliases, state, resource policy): the plan was full with larger savings;"
+        " the next plan checks it"
     ),
     Reason.NO_ACTIVITY_AND_STALE: "every check passed: stale and unused",
 }

@@ -6,11 +6,11 @@ pipelines use, so a scan spends it per function or per region, never per version
 
 Per region (`region`, regions at once): the inventory (ListFunctions) -> cheap protections, one listing
 each (`protections`: the protect tag, event source mappings, Lambda@Edge) -> usage (`usage`: CloudWatch,
-alias names from its own listing of its series) -> alias discovery (`aliases`: ListAliases for the
-functions still holding a candidate, usage read again where it must). Then, for every region at once,
-the last stage (`rank_order`, `policies`): state and own resource policy, per version, largest savings
-first, until the plan is full. What each stage finds goes into the region's `ledger`; the plan is built
-from it (`account`, cleaner.planner.build_plan).
+alias names from its own listing of its series; `aliases` for the functions whose traffic needs them).
+Then, for every region at once, the last stage (`rank_order`: `aliases`, ListAliases per function, usage
+read again where it must; `policies`, state and own resource policy per version), largest savings first,
+until the plan is full. What each stage finds goes into the region's `ledger`; the plan is built from it
+(`account`, cleaner.planner.build_plan).
 """
 
 from cleaner.scan.account import resolve_regions, scan, short_lookback_note

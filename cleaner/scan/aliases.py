@@ -1,7 +1,11 @@
-"""Alias discovery: ListAliases (one control-plane call per function), only for the functions that still
-hold a candidate once their traffic is known: `alias_protected`, and usage read again wherever the
-aliases it returns differ from the names usage was read with, so a candidate is judged exactly as if
-aliases had been listed first."""
+"""Alias discovery: ListAliases (one control-plane call per function): `alias_protected`, and usage read
+again wherever the aliases it returns differ from the names usage was read with, so a candidate is
+judged exactly as if aliases had been listed first.
+
+Two moments: the functions usage left pending are listed right after usage (their traffic cannot be
+judged without them); every other function is listed in the last stage, when one of its would-be
+candidates comes up in savings rank order (cleaner.scan.rank_order), so a scan lists the aliases of the
+functions its capped plan can reach, not of every function still holding a candidate."""
 
 from __future__ import annotations
 
@@ -30,16 +34,19 @@ def list_aliases(context: RegionContext, ledger: Ledger, read: UsageRead, groupe
     return listed
 
 
-def check_aliases(context: RegionContext, ledger: Ledger, survivors: list[Pair], read: UsageRead) -> None:
-    """First the functions usage left pending (read again with their listed aliases), then every other
-    function still holding a candidate (read again where its aliases differ from those usage used)."""
+def settle_pending(context: RegionContext, ledger: Ledger, read: UsageRead) -> None:
+    """The functions usage left pending: aliases listed, usage read again with them."""
     if read.pending:
         listed = list_aliases(context, ledger, read, read.pending)
         reread_with_listed_aliases(context, ledger, read, read.pending, listed)
-        survivors = ledger.survivors()
-        if not survivors:
-            return
+
+
+def check_aliases(context: RegionContext, ledger: Ledger, survivors: list[Pair], read: UsageRead) -> None:
+    """The functions of these would-be candidates whose aliases are not listed yet: listed, and usage
+    read again where their aliases differ from those usage used (a function with traffic only)."""
     grouped = {name: pair for name, pair in by_function(survivors).items() if name not in read.aliases}
+    if not grouped:
+        return
     listed = list_aliases(context, ledger, read, grouped)
     differ = [
         name

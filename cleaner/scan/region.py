@@ -1,7 +1,8 @@
 """One region's scan, a pipeline of named stages, cheapest first, each asked only about the versions
 that nothing gathered so far keeps: inventory -> cheap protections (the protect tag; event source
-mappings and Lambda@Edge) -> usage -> alias discovery. The last stage (state, then policy) runs for every
-region at once, in the order the plan's cap ranks (cleaner.scan.rank_order)."""
+mappings and Lambda@Edge) -> usage (and the aliases of the functions whose traffic needs them). The last
+stage (aliases, state, then policy) runs for every region at once, in the order the plan's cap ranks
+(cleaner.scan.rank_order)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from cleaner.aws.errors import AWS_ERRORS, describe
 from cleaner.aws.session import AwsContext
 from cleaner.exit_codes import AccessError
 from cleaner.inventory import Evidence, Function, FunctionVersion, VersionKey
-from cleaner.scan.aliases import check_aliases
+from cleaner.scan.aliases import check_aliases, settle_pending
 from cleaner.scan.context import Progress, RegionContext
 from cleaner.scan.ledger import Ledger, Pair, WarningLog
 from cleaner.scan.policies import check_state_then_policy
@@ -45,9 +46,9 @@ class RegionScan:
         return self.ledger.evidence
 
     def run(self) -> None:
-        """The inventory and every stage up to alias discovery."""
+        """The inventory and every stage up to usage; the last stage is check_last_stage."""
         self.read_inventory()
-        for stage in (self.check_tags, self.check_region_listings, self.check_usage, self.check_aliases):
+        for stage in (self.check_tags, self.check_region_listings, self.check_usage):
             survivors = self.survivors()
             if not survivors:
                 break
@@ -75,12 +76,15 @@ class RegionScan:
 
     def check_usage(self, survivors: list[Pair]) -> None:
         self.read = check_usage(self.context, self.ledger, survivors)
+        settle_pending(self.context, self.ledger, self.read)
 
-    def check_aliases(self, survivors: list[Pair]) -> None:
-        check_aliases(self.context, self.ledger, survivors, self.read)
-
-    def check_state_then_policy(self, survivors: list[Pair]) -> None:
-        check_state_then_policy(self.context, self.ledger, survivors)
+    def check_last_stage(self, pairs: list[Pair]) -> None:
+        """Aliases of these would-be candidates' functions (those not listed yet), then the state and
+        policy of the versions that still qualify."""
+        check_aliases(self.context, self.ledger, pairs, self.read)
+        still = [pair for pair in pairs if self.qualifies(*pair)]
+        if still:
+            check_state_then_policy(self.context, self.ledger, still)
 
     def survivors(self) -> list[Pair]:
         return self.ledger.survivors()

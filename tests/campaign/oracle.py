@@ -150,9 +150,10 @@ def protections(
 
 # The settings' default cap (README "Settings").
 DEFAULT_MAX_DELETIONS = 500
-# Kept only by what the scan reads last, per version (its own resource policy; the state, which the
-# campaign's versions never leave Active): a version a full plan may leave unchecked.
-LAST_CHECKS = {"resource_policy_protected"}
+# Kept only by what the scan reads last, in savings rank order (its function's aliases, its own
+# resource policy; the state, which the campaign's versions never leave Active): a version a full plan
+# may leave unchecked.
+LAST_CHECKS = {"alias_protected", "resource_policy_protected"}
 
 
 def monthly_savings(function: LiveFunction) -> float:

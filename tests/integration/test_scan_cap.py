@@ -1,4 +1,4 @@
-"""A scan's last stage (state, then resource policy) bounded by the plan it can propose (issue 21).
+"""A scan's last stage (aliases, state, then resource policy) bounded by the plan it can propose (issue 21).
 
 The would-be candidates are checked in the order the plan's cap ranks them (largest savings first),
 batch after batch, until `max_deletions_per_apply` qualify. The plan is the one checking every version
@@ -132,3 +132,25 @@ def test_regions_are_ranked_together_each_checked_through_its_own_client(
     }
     us = [e for e in at_once.keep if e.region == "us-east-1" and int(e.version) <= 9]
     assert {tuple(e.reasons) for e in us} == {(R.NOT_CHECKED_PLAN_FULL,)}
+
+
+def test_aliases_are_listed_only_for_the_functions_the_capped_plan_reaches(
+    account: SimulatedAccount, run_scan: Scanner
+) -> None:
+    account.function("big", TWELVE_OLD, memory_mb=2048)
+    account.alias("big", "live", "1")  # keeps the top-ranked would-be candidate
+    for index in range(20):
+        account.function(f"small{index:02d}", TWELVE_OLD[:4], memory_mb=128)  # one would-be candidate each
+
+    everything = run_scan(limits=EVERYTHING)
+    assert everything.summary.not_checked_count == 0
+    plan = run_scan(limits=ApplyLimits(max_deletions_per_apply=5))
+
+    # One batch (5 + 5): big 1-9 and the first small function; the other 19 functions never listed.
+    assert run_scan.recorder.calls["lambda:ListAliases"] == 2
+    assert plan.delete == cap_deletions(everything, ApplyLimits(max_deletions_per_apply=5)).delete
+    assert deleted(plan) == [f"big:{v}" for v in range(2, 7)]
+    assert reasons(plan)["big:1"] == [R.ALIAS_PROTECTED]
+    unchecked = [e for e in plan.keep if e.reasons == [R.NOT_CHECKED_PLAN_FULL]]
+    assert len(unchecked) == 19 and all(e.function_name.startswith("small") for e in unchecked)
+    assert unchecked[0].details[0].startswith("aliases, state and resource policy not read")

@@ -35,7 +35,7 @@ class StubRegion:
     def qualifies(self, function: Function, version: FunctionVersion) -> bool:
         return version.key not in self.kept
 
-    def check_state_then_policy(self, pairs: list[tuple[Function, FunctionVersion]]) -> None:
+    def check_last_stage(self, pairs: list[tuple[Function, FunctionVersion]]) -> None:
         with self._lock:
             self.checked.append([v.key for _, v in pairs])
 
@@ -135,9 +135,9 @@ def test_regions_of_a_batch_are_checked_at_once() -> None:
     barrier = threading.Barrier(2, timeout=30)
 
     class Waiting(StubRegion):
-        def check_state_then_policy(self, pairs: list[tuple[Function, FunctionVersion]]) -> None:
+        def check_last_stage(self, pairs: list[tuple[Function, FunctionVersion]]) -> None:
             barrier.wait()  # passes only when both regions are checking at the same time
-            super().check_state_then_policy(pairs)
+            super().check_last_stage(pairs)
 
     regions = [Waiting(r.region, r.functions, set()) for r in _account(functions=4, versions=4)]
 
@@ -148,7 +148,7 @@ def test_regions_of_a_batch_are_checked_at_once() -> None:
 
 def test_an_error_in_a_region_is_not_swallowed() -> None:
     class Broken(StubRegion):
-        def check_state_then_policy(self, pairs: list[tuple[Function, FunctionVersion]]) -> None:
+        def check_last_stage(self, pairs: list[tuple[Function, FunctionVersion]]) -> None:
             raise RuntimeError(f"bug in {self.region}")
 
     regions = [Broken(r.region, r.functions, set()) for r in _account(functions=4, versions=4)]
@@ -183,3 +183,40 @@ def test_the_checked_are_a_prefix_of_the_ranking_holding_the_cap_best_that_quali
     if kept_share <= 0.05 and len(ranked) >= batch_size(cap):
         # Few kept: one batch, or a second small one; within about 1.2 x the cap.
         assert len(checked) <= max(cap * 1.2, cap + 2 * 5) + 1
+
+
+def test_versions_a_batch_finds_kept_leave_the_ranking_before_the_next_batch() -> None:
+    class AliasedSiblings(StubRegion):
+        """Like the real ledger: what a check keeps is no longer a survivor. Checking a version of a
+        function lists its aliases, which here keep its even-numbered versions and every version not
+        in the batch."""
+
+        def survivors(self) -> list[tuple[Function, FunctionVersion]]:
+            return [(f, v) for f, v in super().survivors() if v.key not in self.kept]
+
+        def check_last_stage(self, pairs: list[tuple[Function, FunctionVersion]]) -> None:
+            super().check_last_stage(pairs)
+            for owner, _ in pairs:
+                self.kept |= {v.key for v in owner.versions if v.key not in self.done or v.version % 2 == 0}
+
+        @property
+        def done(self) -> set[VersionKey]:
+            return set(self.all_checked())
+
+    regions: list[StubRegion] = [AliasedSiblings(r.region, r.functions, set()) for r in _account()]
+
+    unchecked = _run(regions, cap=30)
+
+    checked = [key for r in regions for key in r.all_checked()]
+    kept = {key for r in regions for key in r.kept}
+    assert len(checked) == len(set(checked))
+    assert not set(unchecked) & kept  # a version found kept is not "left unchecked"
+    assert len([key for key in checked if key not in kept]) >= 30
+    # Once a batch touched a function, its other versions were kept: no later batch checks them.
+    for region in regions:
+        batch_of: dict[str, set[int]] = {}
+        for number, call in enumerate(region.checked):
+            for key in call:
+                batch_of.setdefault(key.function_name, set()).add(number)
+        assert all(len(batches) == 1 for batches in batch_of.values()), batch_of
+    assert max(len(r.checked) for r in regions) >= 2  # the property was put to the test
