@@ -1,7 +1,8 @@
-"""The GitHub Actions workflows: zizmor and actionlint find nothing, the README's security rules hold
-structurally (pinned actions, least permissions, no expression expansion inside `run:`), they agree with
-the roles `iam-template` trusts, and their shell steps do what they say when run against a real git
-history with stand-ins for `snapstart-cleaner` and `gh`."""
+"""The GitHub Actions workflows and the local composite install action (.github/actions/install): zizmor
+and actionlint find nothing, the README's security rules hold structurally (pinned actions, least
+permissions, no expression expansion inside `run:`), they agree with the roles `iam-template` trusts, and
+their shell steps do what they say when run against a real git history with stand-ins for
+`snapstart-cleaner`, `gh` and `python`."""
 
 from __future__ import annotations
 
@@ -24,10 +25,21 @@ from cleaner.iam_template import DEFAULT_BRANCH, DEFAULT_ENVIRONMENT, TemplateOp
 yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (it comes with moto[server])")
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS = ROOT / ".github" / "workflows"
+GITHUB = ROOT / ".github"
+WORKFLOWS = GITHUB / "workflows"
 NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml", "keep.yml", "doctor.yml")
+# The local composite actions; actionlint reads workflows only, so the checks below that read `uses:`
+# lines read these too.
+ACTIONS = GITHUB / "actions"
+ACTION_FILES = tuple(sorted(ACTIONS.glob("*/action.yml")))
+INSTALL_ACTION = ACTIONS / "install" / "action.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<ref>\S+)(?P<rest>.*)$")
+# A local action, from the job's own checkout (`./.github/...`) or from one checked out at a path
+# (`./<path>/.github/...`); only workflows use them, an action never does.
+LOCAL_ACTION = re.compile(r"^\./(?:(?P<checkout>\.?[\w-][\w.-]*)/)?\.github/actions/(?P<name>[\w-]+)$")
+# zizmor's self-repository audit asks for `$/` instead: see the top of .github/actions/install/action.yml.
+LOCAL_USES_COMMENT = re.compile(r"^\s*#\s*zizmor: ignore\[self-repository\]\s*$")
 
 
 def load(name: str) -> dict[Any, Any]:
@@ -47,6 +59,16 @@ def steps(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for job_name, job in jobs(name).items():
         for step in job.get("steps", []):
             yield job_name, step
+
+
+def action_definition(path: Path = INSTALL_ACTION) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document
+
+
+def uses_files() -> list[Path]:
+    """Every file whose `uses:` lines run on a runner: the workflows and the local actions."""
+    return [*(WORKFLOWS / name for name in NAMES), *ACTION_FILES]
 
 
 def step_named(workflow: str, name: str) -> dict[str, Any]:
@@ -70,8 +92,11 @@ def test_zizmor_finds_nothing() -> None:
     zizmor = tool("zizmor")
     if zizmor is None:
         pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
+    # The workflows and each local action by name (.ci/run and ci.yml give zizmor .github, which collects
+    # both; actionlint does not read composite actions).
+    assert INSTALL_ACTION in ACTION_FILES
     result = subprocess.run(
-        [zizmor, "--offline", "--format", "plain", "--no-progress", str(WORKFLOWS)],
+        [zizmor, "--offline", "--format", "plain", "--no-progress", str(WORKFLOWS), *map(str, ACTION_FILES)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -79,6 +104,30 @@ def test_zizmor_finds_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings" in result.stdout, result.stdout
+
+
+def test_zizmor_audits_the_install_action(tmp_path: Path) -> None:
+    """It reads action.yml as an action: a copy with an unpinned `uses:` and an input expanded inside
+    `run:` is reported."""
+    zizmor = tool("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
+    text = INSTALL_ACTION.read_text(encoding="utf-8")
+    bad = re.sub(r"actions/setup-python@[0-9a-f]{40}", "actions/setup-python@main", text)
+    bad = bad.replace('-r "$SOURCE/.github/$LOCK"', '-r "${{ inputs.source }}/.github/$LOCK"')
+    assert bad.count("@main") == 1 and "${{ inputs.source }}/" in bad
+    copy = tmp_path / "install" / "action.yml"
+    copy.parent.mkdir()
+    copy.write_text(bad, encoding="utf-8")
+    result = subprocess.run(
+        [zizmor, "--offline", "--format", "json", "--no-progress", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = {finding["ident"] for finding in json.loads(result.stdout)}
+    assert {"unpinned-uses", "template-injection"} <= found, result.stdout + result.stderr
 
 
 def test_actionlint_finds_nothing() -> None:
@@ -148,12 +197,18 @@ def test_only_the_aws_jobs_can_get_an_oidc_token_and_they_cannot_write_the_repos
 
 def test_every_action_is_pinned_to_a_commit_with_its_tag_as_a_comment() -> None:
     pins: dict[str, set[str]] = {}
-    for name in NAMES:
-        for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines():
+    for path in uses_files():
+        name = path.relative_to(GITHUB).as_posix()
+        for line in path.read_text(encoding="utf-8").splitlines():
             match = USES_LINE.match(line)
             if not match:
                 continue
             ref = match["ref"]
+            if (local := LOCAL_ACTION.match(ref)) and path.parent == WORKFLOWS:
+                # A local action this repository has, read from a checkout of it (see below).
+                assert (ACTIONS / local["name"] / "action.yml").is_file(), f"{name}: {line.strip()}"
+                assert LOCAL_USES_COMMENT.match(match["rest"]), f"{name}: {line.strip()}"
+                continue
             assert PINNED.match(ref), f"{name}: {line.strip()}"
             assert re.match(r"^\s*#\s*v\d+(\.\d+)*\s*$", match["rest"]), f"{name}: no tag comment: {line}"
             action, sha = ref.split("@")
@@ -162,7 +217,32 @@ def test_every_action_is_pinned_to_a_commit_with_its_tag_as_a_comment() -> None:
     for name in NAMES:  # and nothing pulled in some other way the line check would miss
         for job_name, step in steps(name):
             if "uses" in step:
-                assert PINNED.match(step["uses"]), f"{name}: {job_name}: {step['uses']}"
+                assert PINNED.match(step["uses"]) or LOCAL_ACTION.match(step["uses"]), f"{name}: {job_name}"
+    for path in ACTION_FILES:  # an action's own steps: pinned, never another local action
+        for step in action_definition(path)["runs"]["steps"]:
+            if "uses" in step:
+                assert PINNED.match(step["uses"]), f"{path}: {step['uses']}"
+
+
+def test_the_install_action_is_composite_and_pins_setup_python() -> None:
+    definition = action_definition()
+    assert definition["runs"]["using"] == "composite"
+    [setup] = [s for s in definition["runs"]["steps"] if "uses" in s]
+    assert setup["uses"] == f"actions/setup-python@{NODE_24_RELEASES['actions/setup-python'][0]}"
+    assert setup["with"] == {"python-version": "3.12"}
+    line = next(ln for ln in INSTALL_ACTION.read_text(encoding="utf-8").splitlines() if "setup-python@" in ln)
+    assert line.rstrip().endswith(f"# {NODE_24_RELEASES['actions/setup-python'][1]}")
+    assert set(definition["inputs"]) == {"source", "lock", "editable"}
+    assert {k: v["default"] for k, v in definition["inputs"].items()} == {
+        "source": ".",
+        "lock": "requirements.txt",
+        "editable": "false",
+    }
+    for step in definition["runs"]["steps"]:
+        # Inputs reach the scripts through env only; bash, so that `-e` and pipefail hold.
+        assert "${{" not in step.get("run", ""), step.get("name")
+        if "run" in step:
+            assert step["shell"] == "bash"
 
 
 # The Node 24 releases of ../shared/pinned-actions.md: GitHub's runners no longer have Node 20.
@@ -178,9 +258,10 @@ NODE_24_RELEASES = {
 
 def test_every_action_is_pinned_to_its_node_24_release_with_the_exact_tag() -> None:
     used = set()
-    for name in NAMES:
-        for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines():
-            if match := USES_LINE.match(line):
+    for path in uses_files():
+        name = path.relative_to(GITHUB).as_posix()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if (match := USES_LINE.match(line)) and not LOCAL_ACTION.match(match["ref"]):
                 action, sha = match["ref"].split("@")
                 assert action in NODE_24_RELEASES, f"{name}: {action} has no known Node 24 release"
                 assert (sha, match["rest"].strip().removeprefix("#").strip()) == NODE_24_RELEASES[action], (
@@ -721,6 +802,100 @@ def shell(tmp_path: Path) -> Iterator[Any]:
     shell = Shell()
     shell.git("init", "-q", "-b", "main")
     yield shell
+
+
+# --- the install action's scripts, run with a stand-in for `python` -----------------------------------------
+
+FAKE_PYTHON = r"""#!/usr/bin/env python3
+import json, os, sys
+with open(os.environ["FAKE_PYTHON_LOG"], "a") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\n")
+"""
+
+
+def _install(shell: Any, **given: str) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+    """Runs the install action's scripts in order as the runner would for a step `with: given` (each
+    input through its step's env), stopping at the first that fails; `python` only logs its arguments."""
+    definition = action_definition()
+    inputs = {name: str(spec["default"]) for name, spec in definition["inputs"].items()}
+    assert set(given) <= set(inputs)
+    inputs.update(given)
+    fake = shell.root / "bin" / "python"
+    fake.write_text(FAKE_PYTHON.replace("python3", Path(sys.executable).as_posix(), 1), encoding="utf-8")
+    fake.chmod(0o755)
+    log = shell.root / "python.log"
+    result: subprocess.CompletedProcess[str] | None = None
+    for step in definition["runs"]["steps"]:
+        if "run" not in step:
+            continue
+        env = {}
+        for key, value in step["env"].items():
+            match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
+            assert match, f"{step['name']}: {key}: {value}"
+            env[key] = inputs[match[1]]
+        result = shell.run(step["run"], FAKE_PYTHON_LOG=str(log), **env)
+        if result.returncode != 0:
+            break
+    assert result is not None
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return result, [json.loads(line) for line in lines]
+
+
+PIP_LOCKED = ["-m", "pip", "install", "--require-hashes", "-r"]
+PIP_PACKAGE = ["-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, [[*PIP_LOCKED, "./.github/requirements.txt"], [*PIP_PACKAGE, "./."]]),
+        (
+            {"source": ".snapstart-cleaner-judge"},
+            [
+                [*PIP_LOCKED, ".snapstart-cleaner-judge/.github/requirements.txt"],
+                [*PIP_PACKAGE, "./.snapstart-cleaner-judge"],
+            ],
+        ),
+        (
+            {"lock": "requirements-dev.txt", "editable": "true"},
+            [[*PIP_LOCKED, "./.github/requirements-dev.txt"], [*PIP_PACKAGE, "-e", "./."]],
+        ),
+    ],
+)
+def test_the_install_action_installs_the_lock_then_the_package_from_its_source(
+    shell: Any, given: dict[str, str], expected: list[list[str]]
+) -> None:
+    result, calls = _install(shell, **given)
+    assert result.returncode == 0, result.stderr
+    assert calls == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ({"lock": "../../requirements-unlocked.txt"}, "::error title=Unknown lock::"),
+        ({"lock": "requirements.in"}, "::error title=Unknown lock::"),
+        ({"editable": "yes"}, "::error title=Bad input::"),
+    ],
+)
+def test_the_install_action_refuses_an_input_it_does_not_know(
+    shell: Any, given: dict[str, str], error: str
+) -> None:
+    result, calls = _install(shell, **given)
+    assert result.returncode == 1
+    assert result.stdout.startswith(error)
+    # Nothing from an unknown lock; the package never without its locked dependencies.
+    assert all("--no-index" not in call for call in calls)
+    assert all(call[-1].endswith(("/requirements.txt", "/requirements-dev.txt")) for call in calls)
+
+
+def test_the_install_actions_inputs_reach_pip_literally(shell: Any) -> None:
+    marker = shell.root / "pwned"
+    source = f"$(touch {marker})"
+    result, calls = _install(shell, source=source)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert calls == [[*PIP_LOCKED, f"{source}/.github/requirements.txt"], [*PIP_PACKAGE, f"./{source}"]]
 
 
 def test_the_scan_script_passes_inputs_as_flags_and_publishes_the_plan_id(shell: Any) -> None:
