@@ -148,9 +148,10 @@ def test_actionlint_finds_nothing() -> None:
     assert result.stdout == ""
 
 
-def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
-    """actionlint knows the inputs of popular actions by tag, not by commit: check a copy of the
-    workflows with each pin replaced by its tag's major version (from the pin's comment)."""
+def _actionlint_copy(tmp_path: Path, edit: tuple[str, str, str] | None = None) -> list[str]:
+    """actionlint's findings on a copy of the workflows with each pin replaced by its tag's major version
+    (from the pin's comment), and the local actions where each job reads them (`edit`: in one workflow,
+    a string replaced by another)."""
     actionlint = tool("actionlint")
     if actionlint is None:
         pytest.skip("actionlint is not installed (pip install -e '.[dev]')")
@@ -158,7 +159,15 @@ def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
     copy.mkdir(parents=True)
     for name in NAMES:
         text = (WORKFLOWS / name).read_text(encoding="utf-8")
+        if edit is not None and edit[0] == name:
+            assert edit[1] in text, edit
+            text = text.replace(edit[1], edit[2])
         (copy / name).write_text(re.sub(r"@[0-9a-f]{40}\s*#\s*(v\d+)\S*", r"@\1", text), encoding="utf-8")
+    # actionlint checks a local action's inputs against its action.yml when it finds one (it does not
+    # lint the action itself): the judge's and the base's copies are this repository's at another commit.
+    for checkout in (tmp_path, tmp_path / JUDGE, tmp_path / BASE):
+        shutil.copytree(ACTIONS, checkout / ".github" / "actions")
+    (tmp_path / ".git").mkdir()  # where actionlint finds the project, and local actions in it
     result = subprocess.run(
         [actionlint, "-format", "{{json .}}", "-shellcheck=", *(str(copy / name) for name in NAMES)],
         capture_output=True,
@@ -167,9 +176,21 @@ def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
         check=False,
         cwd=tmp_path,
     )
+    assert result.returncode in (0, 1), result.stderr
+    return [f"{e['filepath']}:{e['line']}: {e['message']}" for e in json.loads(result.stdout or "[]")]
+
+
+def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
+    """actionlint knows the inputs of popular actions by tag, not by commit: check a copy of the
+    workflows with each pin replaced by its tag's major version; and the local install action's inputs."""
     # This also reports an action whose runtime GitHub has deprecated (Node 20).
-    problems = [f"{e['filepath']}:{e['line']}: {e['message']}" for e in json.loads(result.stdout or "[]")]
-    assert problems == [], result.stderr
+    assert _actionlint_copy(tmp_path) == []
+
+
+def test_actionlint_checks_the_inputs_given_to_the_judges_install_action(tmp_path: Path) -> None:
+    edit = ("apply.yml", f"source: {JUDGE}\n", f"sources: {JUDGE}\n")
+    problems = _actionlint_copy(tmp_path, edit)
+    assert any('input "sources" is not defined' in p for p in problems), problems
 
 
 # --- structure -----------------------------------------------------------------------------------------
@@ -309,9 +330,111 @@ def test_checkouts_do_not_persist_credentials(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_python_is_3_12(name: str) -> None:
-    setups = [step for _, step in steps(name) if step.get("uses", "").startswith("actions/setup-python@")]
-    assert setups
-    assert all(step["with"]["python-version"] == "3.12" for step in setups)
+    # Every job sets Python up through the install action (below), whose setup-python asks for 3.12.
+    assert not any(step.get("uses", "").startswith("actions/setup-python@") for _, step in steps(name))
+    setups = [
+        s
+        for s in action_definition()["runs"]["steps"]
+        if s.get("uses", "").startswith("actions/setup-python@")
+    ]
+    assert [step["with"]["python-version"] for step in setups] == ["3.12"]
+
+
+# --- one install step: the install action of the checkout it installs ---------------------------------------
+
+JUDGE = ".snapstart-cleaner-judge"
+BASE = ".snapstart-cleaner-base"
+# The checkout each workflow's jobs install snapstart-cleaner from: the judge from before the merge
+# (apply), the validator from the base branch (plan-check), else the job's own.
+INSTALLS_FROM = {name: "." for name in NAMES} | {"apply.yml": JUDGE, "plan-check.yml": BASE}
+
+
+def install_action_of(checkout: str) -> str:
+    return "./.github/actions/install" if checkout == "." else f"./{checkout}/.github/actions/install"
+
+
+def install_step_problems(job_steps: list[dict[str, Any]], checkout: str) -> list[str]:
+    """Why a job does not install snapstart-cleaner exactly once, with the copy of the install action in
+    `checkout` (checked out before, from this repository, without credentials), from that checkout, and
+    nothing else: no setup-python or pip of its own, and no other action than the pinned ones."""
+    problems: list[str] = []
+    checked_out: set[str] = set()
+    installs = 0
+    for step in job_steps:
+        uses: str = step.get("uses", "")
+        if re.search(r"\bpip3?\s|\bpython3? -m pip\b", step.get("run", "")):
+            problems.append(f"installs outside the install action: {step.get('name')}")
+        if uses.startswith("actions/checkout@"):
+            options = step.get("with", {})
+            if "repository" not in options and options.get("persist-credentials") is False:
+                checked_out.add(options.get("path", "."))
+            continue
+        if uses.startswith("actions/setup-python@"):
+            problems.append("sets Python up outside the install action")
+            continue
+        if not uses or uses.split("@")[0] in NODE_24_RELEASES:
+            continue
+        # Anything else installs: `./…`, `$/…` (the copy at github.sha), this repository by name.
+        installs += 1
+        if uses != install_action_of(checkout):
+            problems.append(f"installs with {uses}, not {install_action_of(checkout)}")
+        if step.get("with", {}).get("source", ".") != checkout:
+            problems.append(f"installs from {step.get('with', {}).get('source', '.')}, not {checkout}")
+        if checkout not in checked_out:
+            problems.append(f"installs before checking out {checkout}")
+    if installs != 1:
+        problems.append(f"{installs} install steps")
+    return problems
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_job_installs_once_with_the_install_action_of_the_checkout_it_installs(name: str) -> None:
+    for job_name, job in jobs(name).items():
+        assert install_step_problems(job["steps"], INSTALLS_FROM[name]) == [], f"{name}: {job_name}"
+
+
+def _replace_install(job_steps: list[dict[str, Any]], **step: Any) -> list[dict[str, Any]]:
+    return [
+        {**s, **step} if s.get("name", "").startswith("Install snapstart-cleaner") else s for s in job_steps
+    ]
+
+
+@pytest.mark.parametrize(("workflow", "checkout"), [("apply.yml", JUDGE), ("plan-check.yml", BASE)])
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        # The merge's (or the pull request's) copy of the action: editing it would change the judge.
+        ({"uses": "./.github/actions/install"}, "installs with ./.github/actions/install"),
+        ({"uses": "$/.github/actions/install"}, "installs with $/.github/actions/install"),
+        ({"uses": "acme/infra/.github/actions/install@" + "a" * 40}, "installs with acme/infra"),
+        # The judge's copy installing the merge.
+        ({"with": {}}, "installs from ., not"),
+    ],
+)
+def test_the_install_step_check_catches_a_judge_installed_by_the_judged(
+    workflow: str, checkout: str, change: dict[str, Any], problem: str
+) -> None:
+    for job in jobs(workflow).values():
+        problems = install_step_problems(_replace_install(job["steps"], **change), checkout)
+        assert any(problem in p for p in problems), problems
+
+
+def test_the_install_step_check_catches_an_install_before_its_checkout_or_beside_the_action() -> None:
+    job_steps = jobs("apply.yml")["apply"]["steps"]
+    judge = next(s for s in job_steps if s.get("with", {}).get("path") == JUDGE)
+    reordered = [s for s in job_steps if s is not judge]
+    reordered.insert(len(reordered) - 1, judge)
+    assert f"installs before checking out {JUDGE}" in install_step_problems(reordered, JUDGE)
+    credentials = [
+        {**s, "with": {**s["with"], "persist-credentials": True}} if s is judge else s for s in job_steps
+    ]
+    assert f"installs before checking out {JUDGE}" in install_step_problems(credentials, JUDGE)
+    extra = [*job_steps, {"name": "more", "run": "python -m pip install boto3"}]
+    assert "installs outside the install action: more" in install_step_problems(extra, JUDGE)
+    twice = [*job_steps, *(s for s in job_steps if s.get("name") == "Install snapstart-cleaner")]
+    assert "2 install steps" in install_step_problems(twice, JUDGE)
+    setup = [*job_steps, {"uses": f"actions/setup-python@{NODE_24_RELEASES['actions/setup-python'][0]}"}]
+    assert "sets Python up outside the install action" in install_step_problems(setup, JUDGE)
 
 
 def test_no_workflow_runs_untrusted_code_with_secrets_or_write_tokens() -> None:
@@ -532,9 +655,11 @@ def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
     base = next(s for s in checkouts if "path" in s.get("with", {}))
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
     install = step_named("plan-check.yml", "Install snapstart-cleaner")
-    # The validator and the lock it installs from both come from the base branch's checkout.
-    assert f"-r {base['with']['path']}/.github/requirements.txt" in install["run"]
-    assert install["run"].rstrip().endswith(f" ./{base['with']['path']}")
+    # The validator, the lock it installs from and the install action itself all come from the base
+    # branch's checkout: the pull request's copy of the action could change what validates it.
+    assert base["with"]["path"] == BASE
+    assert install["uses"] == f"./{BASE}/.github/actions/install"
+    assert install["with"] == {"source": BASE}
 
 
 def test_the_plan_check_reads_the_pull_requests_own_commits_and_author() -> None:
@@ -1356,7 +1481,6 @@ def _apply_history(shell: Any) -> tuple[str, str]:
 
 LIST_PLANS = "One apply job per changed plan"
 FIRST_PARENT = "Require a single merge on top of the previous head"
-JUDGE = ".snapstart-cleaner-judge"
 
 
 def _outputs(shell: Any) -> dict[str, str]:
@@ -1540,10 +1664,10 @@ def test_apply_judges_with_snapstart_cleaner_from_before_the_merge(job: str) -> 
     assert judge["with"] == {"ref": "${{ github.event.before }}", "path": JUDGE, "persist-credentials": False}
     install = next(s for s in job_steps if s.get("name") == "Install snapstart-cleaner")
     assert job_steps.index(judge) < job_steps.index(install)
-    assert install["run"].splitlines() == [
-        f"python -m pip install --require-hashes -r {JUDGE}/.github/requirements.txt",
-        f"python -m pip install --no-deps --no-build-isolation --no-index ./{JUDGE}",
-    ]
+    # The judge's own copy of the install action, installing the judge with the judge's lock: the merge's
+    # copy (./.github/actions/install, or $/ which is the copy at github.sha) could change its judge.
+    assert install["uses"] == f"./{JUDGE}/.github/actions/install"
+    assert install["with"] == {"source": JUDGE}
     assert not any("working-directory" in s for s in job_steps)
     assert "defaults" not in jobs("apply.yml")[job] and "defaults" not in load("apply.yml")
 
@@ -1551,16 +1675,14 @@ def test_apply_judges_with_snapstart_cleaner_from_before_the_merge(job: str) -> 
 def test_no_apply_job_installs_snapstart_cleaner_from_the_merge() -> None:
     installs = 0
     for job_name, step in steps("apply.yml"):
-        for line in step.get("run", "").splitlines():
-            if "pip install" not in line and "pip3 install" not in line:
-                continue
-            installs += 1
-            words = line.split()
-            targets = [w for i, w in enumerate(words[words.index("install") + 1 :]) if not w.startswith("-")]
-            assert targets, f"{job_name}: {line}"
-            assert all(w.startswith((f"{JUDGE}/", f"./{JUDGE}")) for w in targets), f"{job_name}: {line}"
-            assert "-e" not in words and "--editable" not in words
-    assert installs == 4  # requirements and package, in both jobs
+        assert "pip" not in step.get("run", ""), job_name  # only through the judge's install action
+        uses = step.get("uses", "")
+        if not uses or uses.split("@")[0] in NODE_24_RELEASES:
+            continue
+        installs += 1
+        assert uses == f"./{JUDGE}/.github/actions/install", f"{job_name}: {uses}"
+        assert step["with"] == {"source": JUDGE}, job_name  # not editable: nothing of the judge's can move
+    assert installs == 2  # in both jobs
 
 
 # --- scan.yml's fan-out scripts -----------------------------------------------------------------------
@@ -1756,9 +1878,10 @@ def test_keep_checks_out_the_default_branch_and_never_the_pull_requests_code() -
     text = (WORKFLOWS / "keep.yml").read_text(encoding="utf-8")
     for pr_code in ("head_ref", "head.sha", "head.ref", "refs/pull/", "gh pr checkout", "git fetch"):
         assert pr_code not in text, pr_code
-    install = step_named("keep.yml", "Install snapstart-cleaner")["run"]
-    assert "--require-hashes -r .github/requirements.txt" in install
-    assert "--no-deps --no-build-isolation --no-index ." in install
+    # The runtime lock and the package, both from that checkout (the action's defaults).
+    install = step_named("keep.yml", "Install snapstart-cleaner")
+    assert install["uses"] == "./.github/actions/install"
+    assert "with" not in install
 
 
 def test_keep_gets_only_the_pr_number_and_comment_id_from_the_event_and_through_env() -> None:
