@@ -1,7 +1,8 @@
-"""The GitHub Actions workflows: zizmor and actionlint find nothing, the README's security rules hold
-structurally (pinned actions, least permissions, no expression expansion inside `run:`), they agree with
-the roles `iam-template` trusts, and their shell steps do what they say when run against a real git
-history with stand-ins for `snapstart-cleaner` and `gh`."""
+"""The GitHub Actions workflows and the local composite install action (.github/actions/install): zizmor
+and actionlint find nothing, the README's security rules hold structurally (pinned actions, least
+permissions, no expression expansion inside `run:`), they agree with the roles `iam-template` trusts, and
+their shell steps do what they say when run against a real git history with stand-ins for
+`snapstart-cleaner`, `gh` and `python`."""
 
 from __future__ import annotations
 
@@ -24,10 +25,21 @@ from cleaner.iam_template import DEFAULT_BRANCH, DEFAULT_ENVIRONMENT, TemplateOp
 yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (it comes with moto[server])")
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS = ROOT / ".github" / "workflows"
+GITHUB = ROOT / ".github"
+WORKFLOWS = GITHUB / "workflows"
 NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml", "keep.yml", "doctor.yml")
+# The local composite actions; actionlint reads workflows only, so the checks below that read `uses:`
+# lines read these too.
+ACTIONS = GITHUB / "actions"
+ACTION_FILES = tuple(sorted(ACTIONS.glob("*/action.yml")))
+INSTALL_ACTION = ACTIONS / "install" / "action.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<ref>\S+)(?P<rest>.*)$")
+# A local action, from the job's own checkout (`./.github/...`) or from one checked out at a path
+# (`./<path>/.github/...`); only workflows use them, an action never does.
+LOCAL_ACTION = re.compile(r"^\./(?:(?P<checkout>\.?[\w-][\w.-]*)/)?\.github/actions/(?P<name>[\w-]+)$")
+# zizmor's self-repository audit asks for `$/` instead: see the top of .github/actions/install/action.yml.
+LOCAL_USES_COMMENT = re.compile(r"^\s*#\s*zizmor: ignore\[self-repository\]\s*$")
 
 
 def load(name: str) -> dict[Any, Any]:
@@ -47,6 +59,16 @@ def steps(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for job_name, job in jobs(name).items():
         for step in job.get("steps", []):
             yield job_name, step
+
+
+def action_definition(path: Path = INSTALL_ACTION) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document
+
+
+def uses_files() -> list[Path]:
+    """Every file whose `uses:` lines run on a runner: the workflows and the local actions."""
+    return [*(WORKFLOWS / name for name in NAMES), *ACTION_FILES]
 
 
 def step_named(workflow: str, name: str) -> dict[str, Any]:
@@ -70,8 +92,11 @@ def test_zizmor_finds_nothing() -> None:
     zizmor = tool("zizmor")
     if zizmor is None:
         pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
+    # The workflows and each local action by name (.ci/run and ci.yml give zizmor .github, which collects
+    # both; actionlint does not read composite actions).
+    assert INSTALL_ACTION in ACTION_FILES
     result = subprocess.run(
-        [zizmor, "--offline", "--format", "plain", "--no-progress", str(WORKFLOWS)],
+        [zizmor, "--offline", "--format", "plain", "--no-progress", str(WORKFLOWS), *map(str, ACTION_FILES)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -79,6 +104,30 @@ def test_zizmor_finds_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings" in result.stdout, result.stdout
+
+
+def test_zizmor_audits_the_install_action(tmp_path: Path) -> None:
+    """It reads action.yml as an action: a copy with an unpinned `uses:` and an input expanded inside
+    `run:` is reported."""
+    zizmor = tool("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
+    text = INSTALL_ACTION.read_text(encoding="utf-8")
+    bad = re.sub(r"actions/setup-python@[0-9a-f]{40}", "actions/setup-python@main", text)
+    bad = bad.replace('-r "$SOURCE/.github/$LOCK"', '-r "${{ inputs.source }}/.github/$LOCK"')
+    assert bad.count("@main") == 1 and "${{ inputs.source }}/" in bad
+    copy = tmp_path / "install" / "action.yml"
+    copy.parent.mkdir()
+    copy.write_text(bad, encoding="utf-8")
+    result = subprocess.run(
+        [zizmor, "--offline", "--format", "json", "--no-progress", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = {finding["ident"] for finding in json.loads(result.stdout)}
+    assert {"unpinned-uses", "template-injection"} <= found, result.stdout + result.stderr
 
 
 def test_actionlint_finds_nothing() -> None:
@@ -99,9 +148,10 @@ def test_actionlint_finds_nothing() -> None:
     assert result.stdout == ""
 
 
-def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
-    """actionlint knows the inputs of popular actions by tag, not by commit: check a copy of the
-    workflows with each pin replaced by its tag's major version (from the pin's comment)."""
+def _actionlint_copy(tmp_path: Path, edit: tuple[str, str, str] | None = None) -> list[str]:
+    """actionlint's findings on a copy of the workflows with each pin replaced by its tag's major version
+    (from the pin's comment), and the local actions where each job reads them (`edit`: in one workflow,
+    a string replaced by another)."""
     actionlint = tool("actionlint")
     if actionlint is None:
         pytest.skip("actionlint is not installed (pip install -e '.[dev]')")
@@ -109,7 +159,15 @@ def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
     copy.mkdir(parents=True)
     for name in NAMES:
         text = (WORKFLOWS / name).read_text(encoding="utf-8")
+        if edit is not None and edit[0] == name:
+            assert edit[1] in text, edit
+            text = text.replace(edit[1], edit[2])
         (copy / name).write_text(re.sub(r"@[0-9a-f]{40}\s*#\s*(v\d+)\S*", r"@\1", text), encoding="utf-8")
+    # actionlint checks a local action's inputs against its action.yml when it finds one (it does not
+    # lint the action itself): the judge's and the base's copies are this repository's at another commit.
+    for checkout in (tmp_path, tmp_path / JUDGE, tmp_path / BASE):
+        shutil.copytree(ACTIONS, checkout / ".github" / "actions")
+    (tmp_path / ".git").mkdir()  # where actionlint finds the project, and local actions in it
     result = subprocess.run(
         [actionlint, "-format", "{{json .}}", "-shellcheck=", *(str(copy / name) for name in NAMES)],
         capture_output=True,
@@ -118,9 +176,21 @@ def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
         check=False,
         cwd=tmp_path,
     )
+    assert result.returncode in (0, 1), result.stderr
+    return [f"{e['filepath']}:{e['line']}: {e['message']}" for e in json.loads(result.stdout or "[]")]
+
+
+def test_action_inputs_are_ones_the_actions_define(tmp_path: Path) -> None:
+    """actionlint knows the inputs of popular actions by tag, not by commit: check a copy of the
+    workflows with each pin replaced by its tag's major version; and the local install action's inputs."""
     # This also reports an action whose runtime GitHub has deprecated (Node 20).
-    problems = [f"{e['filepath']}:{e['line']}: {e['message']}" for e in json.loads(result.stdout or "[]")]
-    assert problems == [], result.stderr
+    assert _actionlint_copy(tmp_path) == []
+
+
+def test_actionlint_checks_the_inputs_given_to_the_judges_install_action(tmp_path: Path) -> None:
+    edit = ("apply.yml", f"source: {JUDGE}\n", f"sources: {JUDGE}\n")
+    problems = _actionlint_copy(tmp_path, edit)
+    assert any('input "sources" is not defined' in p for p in problems), problems
 
 
 # --- structure -----------------------------------------------------------------------------------------
@@ -148,12 +218,18 @@ def test_only_the_aws_jobs_can_get_an_oidc_token_and_they_cannot_write_the_repos
 
 def test_every_action_is_pinned_to_a_commit_with_its_tag_as_a_comment() -> None:
     pins: dict[str, set[str]] = {}
-    for name in NAMES:
-        for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines():
+    for path in uses_files():
+        name = path.relative_to(GITHUB).as_posix()
+        for line in path.read_text(encoding="utf-8").splitlines():
             match = USES_LINE.match(line)
             if not match:
                 continue
             ref = match["ref"]
+            if (local := LOCAL_ACTION.match(ref)) and path.parent == WORKFLOWS:
+                # A local action this repository has, read from a checkout of it (see below).
+                assert (ACTIONS / local["name"] / "action.yml").is_file(), f"{name}: {line.strip()}"
+                assert LOCAL_USES_COMMENT.match(match["rest"]), f"{name}: {line.strip()}"
+                continue
             assert PINNED.match(ref), f"{name}: {line.strip()}"
             assert re.match(r"^\s*#\s*v\d+(\.\d+)*\s*$", match["rest"]), f"{name}: no tag comment: {line}"
             action, sha = ref.split("@")
@@ -162,7 +238,32 @@ def test_every_action_is_pinned_to_a_commit_with_its_tag_as_a_comment() -> None:
     for name in NAMES:  # and nothing pulled in some other way the line check would miss
         for job_name, step in steps(name):
             if "uses" in step:
-                assert PINNED.match(step["uses"]), f"{name}: {job_name}: {step['uses']}"
+                assert PINNED.match(step["uses"]) or LOCAL_ACTION.match(step["uses"]), f"{name}: {job_name}"
+    for path in ACTION_FILES:  # an action's own steps: pinned, never another local action
+        for step in action_definition(path)["runs"]["steps"]:
+            if "uses" in step:
+                assert PINNED.match(step["uses"]), f"{path}: {step['uses']}"
+
+
+def test_the_install_action_is_composite_and_pins_setup_python() -> None:
+    definition = action_definition()
+    assert definition["runs"]["using"] == "composite"
+    [setup] = [s for s in definition["runs"]["steps"] if "uses" in s]
+    assert setup["uses"] == f"actions/setup-python@{NODE_24_RELEASES['actions/setup-python'][0]}"
+    assert setup["with"] == {"python-version": "3.12"}
+    line = next(ln for ln in INSTALL_ACTION.read_text(encoding="utf-8").splitlines() if "setup-python@" in ln)
+    assert line.rstrip().endswith(f"# {NODE_24_RELEASES['actions/setup-python'][1]}")
+    assert set(definition["inputs"]) == {"source", "lock", "editable"}
+    assert {k: v["default"] for k, v in definition["inputs"].items()} == {
+        "source": ".",
+        "lock": "requirements.txt",
+        "editable": "false",
+    }
+    for step in definition["runs"]["steps"]:
+        # Inputs reach the scripts through env only; bash, so that `-e` and pipefail hold.
+        assert "${{" not in step.get("run", ""), step.get("name")
+        if "run" in step:
+            assert step["shell"] == "bash"
 
 
 # The Node 24 releases of ../shared/pinned-actions.md: GitHub's runners no longer have Node 20.
@@ -178,9 +279,10 @@ NODE_24_RELEASES = {
 
 def test_every_action_is_pinned_to_its_node_24_release_with_the_exact_tag() -> None:
     used = set()
-    for name in NAMES:
-        for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines():
-            if match := USES_LINE.match(line):
+    for path in uses_files():
+        name = path.relative_to(GITHUB).as_posix()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if (match := USES_LINE.match(line)) and not LOCAL_ACTION.match(match["ref"]):
                 action, sha = match["ref"].split("@")
                 assert action in NODE_24_RELEASES, f"{name}: {action} has no known Node 24 release"
                 assert (sha, match["rest"].strip().removeprefix("#").strip()) == NODE_24_RELEASES[action], (
@@ -228,9 +330,111 @@ def test_checkouts_do_not_persist_credentials(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_python_is_3_12(name: str) -> None:
-    setups = [step for _, step in steps(name) if step.get("uses", "").startswith("actions/setup-python@")]
-    assert setups
-    assert all(step["with"]["python-version"] == "3.12" for step in setups)
+    # Every job sets Python up through the install action (below), whose setup-python asks for 3.12.
+    assert not any(step.get("uses", "").startswith("actions/setup-python@") for _, step in steps(name))
+    setups = [
+        s
+        for s in action_definition()["runs"]["steps"]
+        if s.get("uses", "").startswith("actions/setup-python@")
+    ]
+    assert [step["with"]["python-version"] for step in setups] == ["3.12"]
+
+
+# --- one install step: the install action of the checkout it installs ---------------------------------------
+
+JUDGE = ".snapstart-cleaner-judge"
+BASE = ".snapstart-cleaner-base"
+# The checkout each workflow's jobs install snapstart-cleaner from: the judge from before the merge
+# (apply), the validator from the base branch (plan-check), else the job's own.
+INSTALLS_FROM = {name: "." for name in NAMES} | {"apply.yml": JUDGE, "plan-check.yml": BASE}
+
+
+def install_action_of(checkout: str) -> str:
+    return "./.github/actions/install" if checkout == "." else f"./{checkout}/.github/actions/install"
+
+
+def install_step_problems(job_steps: list[dict[str, Any]], checkout: str) -> list[str]:
+    """Why a job does not install snapstart-cleaner exactly once, with the copy of the install action in
+    `checkout` (checked out before, from this repository, without credentials), from that checkout, and
+    nothing else: no setup-python or pip of its own, and no other action than the pinned ones."""
+    problems: list[str] = []
+    checked_out: set[str] = set()
+    installs = 0
+    for step in job_steps:
+        uses: str = step.get("uses", "")
+        if re.search(r"\bpip3?\s|\bpython3? -m pip\b", step.get("run", "")):
+            problems.append(f"installs outside the install action: {step.get('name')}")
+        if uses.startswith("actions/checkout@"):
+            options = step.get("with", {})
+            if "repository" not in options and options.get("persist-credentials") is False:
+                checked_out.add(options.get("path", "."))
+            continue
+        if uses.startswith("actions/setup-python@"):
+            problems.append("sets Python up outside the install action")
+            continue
+        if not uses or uses.split("@")[0] in NODE_24_RELEASES:
+            continue
+        # Anything else installs: `./…`, `$/…` (the copy at github.sha), this repository by name.
+        installs += 1
+        if uses != install_action_of(checkout):
+            problems.append(f"installs with {uses}, not {install_action_of(checkout)}")
+        if step.get("with", {}).get("source", ".") != checkout:
+            problems.append(f"installs from {step.get('with', {}).get('source', '.')}, not {checkout}")
+        if checkout not in checked_out:
+            problems.append(f"installs before checking out {checkout}")
+    if installs != 1:
+        problems.append(f"{installs} install steps")
+    return problems
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_job_installs_once_with_the_install_action_of_the_checkout_it_installs(name: str) -> None:
+    for job_name, job in jobs(name).items():
+        assert install_step_problems(job["steps"], INSTALLS_FROM[name]) == [], f"{name}: {job_name}"
+
+
+def _replace_install(job_steps: list[dict[str, Any]], **step: Any) -> list[dict[str, Any]]:
+    return [
+        {**s, **step} if s.get("name", "").startswith("Install snapstart-cleaner") else s for s in job_steps
+    ]
+
+
+@pytest.mark.parametrize(("workflow", "checkout"), [("apply.yml", JUDGE), ("plan-check.yml", BASE)])
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        # The merge's (or the pull request's) copy of the action: editing it would change the judge.
+        ({"uses": "./.github/actions/install"}, "installs with ./.github/actions/install"),
+        ({"uses": "$/.github/actions/install"}, "installs with $/.github/actions/install"),
+        ({"uses": "acme/infra/.github/actions/install@" + "a" * 40}, "installs with acme/infra"),
+        # The judge's copy installing the merge.
+        ({"with": {}}, "installs from ., not"),
+    ],
+)
+def test_the_install_step_check_catches_a_judge_installed_by_the_judged(
+    workflow: str, checkout: str, change: dict[str, Any], problem: str
+) -> None:
+    for job in jobs(workflow).values():
+        problems = install_step_problems(_replace_install(job["steps"], **change), checkout)
+        assert any(problem in p for p in problems), problems
+
+
+def test_the_install_step_check_catches_an_install_before_its_checkout_or_beside_the_action() -> None:
+    job_steps = jobs("apply.yml")["apply"]["steps"]
+    judge = next(s for s in job_steps if s.get("with", {}).get("path") == JUDGE)
+    reordered = [s for s in job_steps if s is not judge]
+    reordered.insert(len(reordered) - 1, judge)
+    assert f"installs before checking out {JUDGE}" in install_step_problems(reordered, JUDGE)
+    credentials = [
+        {**s, "with": {**s["with"], "persist-credentials": True}} if s is judge else s for s in job_steps
+    ]
+    assert f"installs before checking out {JUDGE}" in install_step_problems(credentials, JUDGE)
+    extra = [*job_steps, {"name": "more", "run": "python -m pip install boto3"}]
+    assert "installs outside the install action: more" in install_step_problems(extra, JUDGE)
+    twice = [*job_steps, *(s for s in job_steps if s.get("name") == "Install snapstart-cleaner")]
+    assert "2 install steps" in install_step_problems(twice, JUDGE)
+    setup = [*job_steps, {"uses": f"actions/setup-python@{NODE_24_RELEASES['actions/setup-python'][0]}"}]
+    assert "sets Python up outside the install action" in install_step_problems(setup, JUDGE)
 
 
 def test_no_workflow_runs_untrusted_code_with_secrets_or_write_tokens() -> None:
@@ -451,9 +655,11 @@ def test_the_plan_check_validates_with_the_base_branchs_code() -> None:
     base = next(s for s in checkouts if "path" in s.get("with", {}))
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
     install = step_named("plan-check.yml", "Install snapstart-cleaner")
-    # The validator and the lock it installs from both come from the base branch's checkout.
-    assert f"-r {base['with']['path']}/.github/requirements.txt" in install["run"]
-    assert install["run"].rstrip().endswith(f" ./{base['with']['path']}")
+    # The validator, the lock it installs from and the install action itself all come from the base
+    # branch's checkout: the pull request's copy of the action could change what validates it.
+    assert base["with"]["path"] == BASE
+    assert install["uses"] == f"./{BASE}/.github/actions/install"
+    assert install["with"] == {"source": BASE}
 
 
 def test_the_plan_check_reads_the_pull_requests_own_commits_and_author() -> None:
@@ -721,6 +927,100 @@ def shell(tmp_path: Path) -> Iterator[Any]:
     shell = Shell()
     shell.git("init", "-q", "-b", "main")
     yield shell
+
+
+# --- the install action's scripts, run with a stand-in for `python` -----------------------------------------
+
+FAKE_PYTHON = r"""#!/usr/bin/env python3
+import json, os, sys
+with open(os.environ["FAKE_PYTHON_LOG"], "a") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\n")
+"""
+
+
+def _install(shell: Any, **given: str) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+    """Runs the install action's scripts in order as the runner would for a step `with: given` (each
+    input through its step's env), stopping at the first that fails; `python` only logs its arguments."""
+    definition = action_definition()
+    inputs = {name: str(spec["default"]) for name, spec in definition["inputs"].items()}
+    assert set(given) <= set(inputs)
+    inputs.update(given)
+    fake = shell.root / "bin" / "python"
+    fake.write_text(FAKE_PYTHON.replace("python3", Path(sys.executable).as_posix(), 1), encoding="utf-8")
+    fake.chmod(0o755)
+    log = shell.root / "python.log"
+    result: subprocess.CompletedProcess[str] | None = None
+    for step in definition["runs"]["steps"]:
+        if "run" not in step:
+            continue
+        env = {}
+        for key, value in step["env"].items():
+            match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
+            assert match, f"{step['name']}: {key}: {value}"
+            env[key] = inputs[match[1]]
+        result = shell.run(step["run"], FAKE_PYTHON_LOG=str(log), **env)
+        if result.returncode != 0:
+            break
+    assert result is not None
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return result, [json.loads(line) for line in lines]
+
+
+PIP_LOCKED = ["-m", "pip", "install", "--require-hashes", "-r"]
+PIP_PACKAGE = ["-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, [[*PIP_LOCKED, "./.github/requirements.txt"], [*PIP_PACKAGE, "./."]]),
+        (
+            {"source": ".snapstart-cleaner-judge"},
+            [
+                [*PIP_LOCKED, ".snapstart-cleaner-judge/.github/requirements.txt"],
+                [*PIP_PACKAGE, "./.snapstart-cleaner-judge"],
+            ],
+        ),
+        (
+            {"lock": "requirements-dev.txt", "editable": "true"},
+            [[*PIP_LOCKED, "./.github/requirements-dev.txt"], [*PIP_PACKAGE, "-e", "./."]],
+        ),
+    ],
+)
+def test_the_install_action_installs_the_lock_then_the_package_from_its_source(
+    shell: Any, given: dict[str, str], expected: list[list[str]]
+) -> None:
+    result, calls = _install(shell, **given)
+    assert result.returncode == 0, result.stderr
+    assert calls == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ({"lock": "../../requirements-unlocked.txt"}, "::error title=Unknown lock::"),
+        ({"lock": "requirements.in"}, "::error title=Unknown lock::"),
+        ({"editable": "yes"}, "::error title=Bad input::"),
+    ],
+)
+def test_the_install_action_refuses_an_input_it_does_not_know(
+    shell: Any, given: dict[str, str], error: str
+) -> None:
+    result, calls = _install(shell, **given)
+    assert result.returncode == 1
+    assert result.stdout.startswith(error)
+    # Nothing from an unknown lock; the package never without its locked dependencies.
+    assert all("--no-index" not in call for call in calls)
+    assert all(call[-1].endswith(("/requirements.txt", "/requirements-dev.txt")) for call in calls)
+
+
+def test_the_install_actions_inputs_reach_pip_literally(shell: Any) -> None:
+    marker = shell.root / "pwned"
+    source = f"$(touch {marker})"
+    result, calls = _install(shell, source=source)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert calls == [[*PIP_LOCKED, f"{source}/.github/requirements.txt"], [*PIP_PACKAGE, f"./{source}"]]
 
 
 def test_the_scan_script_passes_inputs_as_flags_and_publishes_the_plan_id(shell: Any) -> None:
@@ -1181,7 +1481,6 @@ def _apply_history(shell: Any) -> tuple[str, str]:
 
 LIST_PLANS = "One apply job per changed plan"
 FIRST_PARENT = "Require a single merge on top of the previous head"
-JUDGE = ".snapstart-cleaner-judge"
 
 
 def _outputs(shell: Any) -> dict[str, str]:
@@ -1365,10 +1664,10 @@ def test_apply_judges_with_snapstart_cleaner_from_before_the_merge(job: str) -> 
     assert judge["with"] == {"ref": "${{ github.event.before }}", "path": JUDGE, "persist-credentials": False}
     install = next(s for s in job_steps if s.get("name") == "Install snapstart-cleaner")
     assert job_steps.index(judge) < job_steps.index(install)
-    assert install["run"].splitlines() == [
-        f"python -m pip install --require-hashes -r {JUDGE}/.github/requirements.txt",
-        f"python -m pip install --no-deps --no-build-isolation --no-index ./{JUDGE}",
-    ]
+    # The judge's own copy of the install action, installing the judge with the judge's lock: the merge's
+    # copy (./.github/actions/install, or $/ which is the copy at github.sha) could change its judge.
+    assert install["uses"] == f"./{JUDGE}/.github/actions/install"
+    assert install["with"] == {"source": JUDGE}
     assert not any("working-directory" in s for s in job_steps)
     assert "defaults" not in jobs("apply.yml")[job] and "defaults" not in load("apply.yml")
 
@@ -1376,16 +1675,14 @@ def test_apply_judges_with_snapstart_cleaner_from_before_the_merge(job: str) -> 
 def test_no_apply_job_installs_snapstart_cleaner_from_the_merge() -> None:
     installs = 0
     for job_name, step in steps("apply.yml"):
-        for line in step.get("run", "").splitlines():
-            if "pip install" not in line and "pip3 install" not in line:
-                continue
-            installs += 1
-            words = line.split()
-            targets = [w for i, w in enumerate(words[words.index("install") + 1 :]) if not w.startswith("-")]
-            assert targets, f"{job_name}: {line}"
-            assert all(w.startswith((f"{JUDGE}/", f"./{JUDGE}")) for w in targets), f"{job_name}: {line}"
-            assert "-e" not in words and "--editable" not in words
-    assert installs == 4  # requirements and package, in both jobs
+        assert "pip" not in step.get("run", ""), job_name  # only through the judge's install action
+        uses = step.get("uses", "")
+        if not uses or uses.split("@")[0] in NODE_24_RELEASES:
+            continue
+        installs += 1
+        assert uses == f"./{JUDGE}/.github/actions/install", f"{job_name}: {uses}"
+        assert step["with"] == {"source": JUDGE}, job_name  # not editable: nothing of the judge's can move
+    assert installs == 2  # in both jobs
 
 
 # --- scan.yml's fan-out scripts -----------------------------------------------------------------------
@@ -1581,9 +1878,10 @@ def test_keep_checks_out_the_default_branch_and_never_the_pull_requests_code() -
     text = (WORKFLOWS / "keep.yml").read_text(encoding="utf-8")
     for pr_code in ("head_ref", "head.sha", "head.ref", "refs/pull/", "gh pr checkout", "git fetch"):
         assert pr_code not in text, pr_code
-    install = step_named("keep.yml", "Install snapstart-cleaner")["run"]
-    assert "--require-hashes -r .github/requirements.txt" in install
-    assert "--no-deps --no-build-isolation --no-index ." in install
+    # The runtime lock and the package, both from that checkout (the action's defaults).
+    install = step_named("keep.yml", "Install snapstart-cleaner")
+    assert install["uses"] == "./.github/actions/install"
+    assert "with" not in install
 
 
 def test_keep_gets_only_the_pr_number_and_comment_id_from_the_event_and_through_env() -> None:
