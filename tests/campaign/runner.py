@@ -665,6 +665,11 @@ def _simpler(scenario: Scenario) -> Iterator[Scenario]:
                 yield replace(scenario, **{settings_field: replace(settings, **{name: ()})})
         if settings.max_deletions_per_apply is not None:
             yield replace(scenario, **{settings_field: replace(settings, max_deletions_per_apply=None)})
+        if settings.price_factors:
+            yield replace(scenario, **{settings_field: replace(settings, price_factors=())})
+    if scenario.scan_file.max_concurrent_regions != 1:
+        # Still failing one region at a time: not a matter of the regions scanned at once.
+        yield replace(scenario, scan_file=replace(scenario.scan_file, max_concurrent_regions=1))
     if scenario.apply_days_later:
         yield replace(scenario, apply_days_later=0)
     if scenario.dry_run_first:
