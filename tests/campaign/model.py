@@ -1,9 +1,12 @@
 """The scenarios of the safety campaign: plain, printable data, and a seeded generator of them.
 
-A scenario is everything one run of the loop meets: an account, the settings of the scan and of the
-repository at apply time, the reviewer's edit, the drift between scan and apply, and the faults AWS
-answers with. It is a frozen dataclass tree whose `repr` is valid Python, so a failing case, once
-minimised (see runner.minimise), can be pasted into a regular test.
+A scenario is everything one run of the loop meets: an account in two regions (most scenarios; some
+keep to one), the settings of the scan (which list the regions, scanned at once) and of the repository
+at apply time, the reviewer's edit, the drift between scan and apply, and the faults AWS answers with,
+region by region. A function, its traffic and its drift name their region: a version is region +
+function + number, and the same function name may live in both regions. It is a frozen dataclass tree
+whose `repr` is valid Python, so a failing case, once minimised (see runner.minimise), can be pasted
+into a regular test.
 
 Instants sit on a grid that keeps every comparison away from its boundary: ages and traffic are whole
 days plus a half (relative to the scan), apply happens whole days plus one hour later, and every window
@@ -15,8 +18,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 
 SCAN_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+# The campaign's regions: the first has AWS's published cache rate, the second falls back to the default
+# (the same rate) unless a scenario prices it itself (SettingsSpec.price_factors).
+REGIONS = ("us-east-1", "eu-west-1")
+REGION_A, REGION_B = REGIONS
 DEFAULT_TAG = "snapstart-cleaner:keep"
 TEAM_TAG = "team:keep"
 
@@ -46,6 +54,7 @@ class Traffic:
     count: int = 1
     target: str = ""
     executed: int | None = None
+    region: str = REGION_A
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class FunctionSpec:
     # What a version's cache costs (Python and .NET are billed by memory, Java not): the cap's ranking.
     runtime: str = "python3.12"
     memory_mb: int = 1024
+    region: str = REGION_A
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,11 @@ class SettingsSpec:
     overrides: tuple[tuple[str, int | None, int | None], ...] = ()  # (glob, keep_last_n, min_age_days)
     # The scan proposes at most this many (largest savings first); apply refuses a plan over it.
     max_deletions_per_apply: int | None = None
+    regions: tuple[str, ...] = REGIONS  # the scan's, from the file: scanned at once
+    max_concurrent_regions: int | None = None  # None: the default (4)
+    # A region's cache price as a multiple of us-east-1's ([tool.cleaner.cache_prices]): the cap ranks
+    # versions of both regions by savings, so a price of its own moves a region's versions up or down.
+    price_factors: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,18 +128,21 @@ class Drift:
     age_days: float = 0.5  # of a published or re-created version, at the apply
     versions: tuple[VersionSpec, ...] = ()  # of a re-created function (ages at the apply)
     tag: str = DEFAULT_TAG
+    region: str = REGION_A
 
 
 @dataclass(frozen=True)
 class Faults:
-    """What AWS answers with: throttling and 5xx on a share `rate` of requests to `services`, access
-    denied on every call of one operation (`deny`, e.g. ("lambda", "ListAliases")), and slow answers."""
+    """What AWS answers with in one region: throttling and 5xx on a share `rate` of requests to
+    `services`, access denied on every call of one operation (`deny`, e.g. ("lambda", "ListAliases")),
+    and slow answers. A scenario holds one per faulted region (Scenario.scan_faults, apply_faults)."""
 
     rate: float = 0.0
     services: tuple[str, ...] = ("lambda", "cloudwatch", "resource-groups-tagging-api")
     deny: tuple[str, str] | None = None
     slow_rate: float = 0.0
     lost_rate: float = 0.0  # DeleteFunction carried out, its answer lost: the retry finds nothing
+    region: str = REGION_A
 
 
 @dataclass(frozen=True)
@@ -139,8 +157,13 @@ class Scenario:
     drift: tuple[Drift, ...] = ()
     apply_days_later: int = 1  # apply runs this many days and one hour after the scan
     dry_run_first: bool = False  # an `apply --dry-run` before the apply
-    scan_faults: Faults | None = None
-    apply_faults: Faults | None = None
+    scan_faults: tuple[Faults, ...] = ()  # at most one per region
+    apply_faults: tuple[Faults, ...] = ()
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions the account has functions in (the scan may list more)."""
+        return tuple(region for region in REGIONS if any(f.region == region for f in self.functions))
 
 
 # --- the generator ------------------------------------------------------------------------------------
@@ -169,7 +192,7 @@ def _half_day(rng: random.Random, low: int, high: int) -> float:
     return rng.randint(low, high) + rng.choice((0.5, 0.5, 0.1, 0.9))
 
 
-def _function(rng: random.Random, name: str) -> FunctionSpec:
+def _function(rng: random.Random, name: str, region: str) -> FunctionSpec:
     # Now and then past 9 versions: 10 < 9 as text, not as a version number.
     count = rng.randint(1, 7) if rng.random() < 0.9 else rng.randint(9, 12)
     ages = sorted((_half_day(rng, 0, 120) for _ in range(count)), reverse=True)
@@ -197,6 +220,7 @@ def _function(rng: random.Random, name: str) -> FunctionSpec:
         policies=(rng.choice(numbers),) if rng.random() < 0.15 else (),
         unqualified_policy=rng.random() < 0.1,
         tags=tuple(tags),
+        region=region,
     )
 
 
@@ -209,13 +233,15 @@ def _traffic(rng: random.Random, function: FunctionSpec, days: tuple[int, int]) 
     kind = rng.choice(kinds)
     days_ago = _half_day(rng, *days)
     count = rng.randint(1, 50)
+    name, region = function.name, function.region
     if kind == "version":
-        return Traffic(function.name, kind, days_ago, count, str(rng.randint(1, len(function.versions))))
+        target = str(rng.randint(1, len(function.versions)))
+        return Traffic(name, kind, days_ago, count, target, region=region)
     if kind == "alias":
         alias = rng.choice(function.aliases)
         executed = rng.choice([alias.version, *(v for v, _ in alias.weights)])
-        return Traffic(function.name, kind, days_ago, count, alias.name, executed)
-    return Traffic(function.name, kind, days_ago, count)
+        return Traffic(name, kind, days_ago, count, alias.name, executed, region=region)
+    return Traffic(name, kind, days_ago, count, region=region)
 
 
 def _settings(rng: random.Random, names: list[str]) -> SettingsSpec:
@@ -254,6 +280,7 @@ def _drift(rng: random.Random, functions: tuple[FunctionSpec, ...]) -> list[Drif
     changes: list[Drift] = []
     for _ in range(rng.randint(1, 3)):
         function = rng.choice(functions)
+        change = partial(Drift, function=function.name, region=function.region)
         count = len(function.versions)
         version = rng.randint(1, count)
         kind = rng.choice(
@@ -274,36 +301,47 @@ def _drift(rng: random.Random, functions: tuple[FunctionSpec, ...]) -> list[Drif
             )
         )
         if kind == "traffic":
-            traffic = _traffic(rng, function, (0, 10))
-            changes.append(Drift(kind, function.name, traffic=traffic))
+            changes.append(change(kind, traffic=_traffic(rng, function, (0, 10))))
         elif kind in ("move_alias", "add_weight", "delete_alias"):
             alias = rng.choice(function.aliases).name if function.aliases else "moved"
-            changes.append(Drift(kind, function.name, version=version, alias=alias))
+            changes.append(change(kind, version=version, alias=alias))
         elif kind in ("publish", "republish"):
-            changes.append(
-                Drift(kind, function.name, snapstart=rng.random() < 0.8, age_days=_half_day(rng, 0, 2))
-            )
+            changes.append(change(kind, snapstart=rng.random() < 0.8, age_days=_half_day(rng, 0, 2)))
         elif kind == "recreate":
             ages = sorted((_half_day(rng, 0, 60) for _ in range(rng.randint(1, count + 1))), reverse=True)
-            changes.append(Drift(kind, function.name, versions=tuple(VersionSpec(a) for a in ages)))
+            changes.append(change(kind, versions=tuple(VersionSpec(a) for a in ages)))
         elif kind == "delete_function":
-            changes.append(Drift(kind, function.name))
+            changes.append(change(kind))
         elif kind == "tag":
-            changes.append(Drift(kind, function.name, tag=rng.choice((DEFAULT_TAG, TEAM_TAG))))
+            changes.append(change(kind, tag=rng.choice((DEFAULT_TAG, TEAM_TAG))))
         else:
-            changes.append(Drift(kind, function.name, version=version))
+            changes.append(change(kind, version=version))
     # Out-of-band deletions last: moto numbers a new version "count + 1", so a publish after a deletion
     # would reuse a number (moto-notes.md); AWS never reuses one within a function's life.
     return sorted(changes, key=lambda change: change.kind == "delete_version")
 
 
-def _faults(rng: random.Random) -> Faults:
+def _faults(rng: random.Random, region: str) -> Faults:
     return Faults(
         rate=rng.choice((0.0, 0.05, 0.1, 0.3, 0.6)),
         deny=rng.choice(_OPERATIONS) if rng.random() < 0.35 else None,
         slow_rate=rng.choice((0.0, 0.0, 0.02)),
         lost_rate=rng.choice((0.0, 0.0, 0.3)),
+        region=region,
     )
+
+
+def _region_faults(rng: random.Random, regions: tuple[str, ...]) -> tuple[Faults, ...]:
+    """Faults in every region (15 %: the regions are scanned at once, each failing in its own way), in
+    one region (20 %), or none."""
+    draw = rng.random()
+    if draw < 0.15:
+        faulted = regions
+    elif draw < 0.35:
+        faulted = (rng.choice(regions),)
+    else:
+        faulted = ()
+    return tuple(_faults(rng, region) for region in faulted)
 
 
 def generate(seed: int) -> Scenario:
@@ -313,9 +351,22 @@ def generate(seed: int) -> Scenario:
     def stream(part: str) -> random.Random:
         return random.Random(f"{seed}:{part}")
 
+    rng = stream("regions")
+    # Most accounts have functions in both regions; the others keep to the first, and their scan lists
+    # it alone or both (an empty region scanned alongside).
+    two = rng.random() < 0.85
+    listed = REGIONS if two or rng.random() < 0.5 else (REGION_A,)
+    concurrency = rng.choice((None, 2, 2, 4))
+    prices = ((REGION_B, rng.choice((0.5, 2.0))),) if rng.random() < 0.3 else ()  # powers of two: exact
     rng = stream("account")
     names = rng.sample(_NAMES, rng.randint(1, 3))
-    functions = tuple(_function(rng, name) for name in names)
+    functions = tuple(_function(rng, name, REGION_A) for name in names)
+    if two:
+        # A stream of its own: the first region's account is the one the seed had before.
+        rng = stream("account-b")
+        names_b = rng.sample(_NAMES, rng.randint(1, 3))  # the same name in both regions now and then
+        functions += tuple(_function(rng, name, REGION_B) for name in names_b)
+        names = sorted({*names, *names_b})
     rng = stream("traffic")
     traffic = tuple(
         t
@@ -329,6 +380,10 @@ def generate(seed: int) -> Scenario:
     if rng.random() < 0.05:
         apply_file = replace(apply_file, max_deletions_per_apply=rng.randint(1, 3))
     flags = _flags(rng)
+    scan_file, apply_file = (
+        replace(file, regions=listed, max_concurrent_regions=concurrency, price_factors=prices)
+        for file in (scan_file, apply_file)
+    )
     rng = stream("edit")
     edit = Edit(
         remove_share=rng.choice((0.0, 0.0, 0.3, 0.6)),
@@ -341,8 +396,9 @@ def generate(seed: int) -> Scenario:
     days_later = rng.choice((0, 1, 3, 5, 0, 1, 3, 5, 0, 1, 3, 5, 0, 1, 3, 5, 15))
     dry_run_first = rng.random() < 0.2
     rng = stream("faults")
-    scan_faults = _faults(rng) if rng.random() < 0.3 else None
-    apply_faults = _faults(rng) if rng.random() < 0.35 else None
+    faulted = REGIONS if two else (REGION_A,)
+    scan_faults = _region_faults(rng, faulted)
+    apply_faults = _region_faults(rng, faulted)
     # Streams of their own, drawn last: the scenarios of earlier seeds keep everything else they had.
     rng = stream("sizes")
     functions = tuple(

@@ -6,17 +6,18 @@ sharing no code with the product's policy or re-verification: a bug there cannot
 the same bug.
 
 A version is safe when no protection fires under any of the given settings; usage is read over one
-window (the longest lookback of the given settings) ending at `now`.
+window (the longest lookback of the given settings) ending at `now`. A version is its region, function
+and number: only its own region's function, aliases and series speak for it.
 
 A plan holds at most `max_deletions_per_apply` versions, the largest savings first ("What is a
 candidate": `over_deletion_cap`, `not_checked_plan_full`): `plan_cap` says which savings a plan of the
-safe versions must propose, and which versions a scan may leave unchecked.
+safe versions must propose across the regions, and which versions a scan may leave unchecked.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -79,13 +80,13 @@ class Seen:
     executed: dict[tuple[str, int], int]  # (alias, ExecutedVersion)
 
 
-def traffic(metrics: Iterable[Datapoint], name: str, start: datetime, end: datetime) -> Seen:
+def traffic(metrics: Iterable[Datapoint], region: str, name: str, start: datetime, end: datetime) -> Seen:
     total = 0
     direct: dict[str, int] = {}
     alias: dict[str, int] = {}
     executed: dict[tuple[str, int], int] = {}
     for point in metrics:
-        if point.function != name or not start <= point.time < end:
+        if (point.region, point.function) != (region, name) or not start <= point.time < end:
             continue
         total += point.count
         if point.kind == "version":
@@ -110,7 +111,7 @@ def protections(
     if not version.snapstart:
         return {"not_snapstart"}
     window = max(s.lookback_days for s in settings)
-    seen = traffic(metrics, function.name, now - timedelta(days=window), now)
+    seen = traffic(metrics, function.region, function.name, now - timedelta(days=window), now)
     # Traffic attribution: every present version's and alias's series, and $LATEST's.
     explained = sum(seen.direct.get(str(v.number), 0) for v in function.versions)
     explained += seen.direct.get("$LATEST", 0) + sum(seen.alias.get(a, 0) for a in function.aliases)
@@ -144,9 +145,10 @@ def protections(
 
 # --- the plan's cap ------------------------------------------------------------------------------------
 
-# README "Settings": the cache is priced per GB-second of memory, one price per region (the campaign
-# has one region), and Java has no cache charge. So what deleting a version saves a month is
-# proportional to its memory, or nothing: the order (and the ties) the cap takes versions in.
+# README "Settings": the cache is priced per GB-second of memory, one price per region (the campaign's
+# second region at the first's price, or at a multiple of it set in [tool.cleaner.cache_prices]), and
+# Java has no cache charge. So what deleting a version saves a month is proportional to its memory and
+# its region's price, or nothing: the order (and the ties) the cap takes versions in.
 
 # The settings' default cap (README "Settings").
 DEFAULT_MAX_DELETIONS = 500
@@ -156,12 +158,12 @@ DEFAULT_MAX_DELETIONS = 500
 LAST_CHECKS = {"alias_protected", "resource_policy_protected"}
 
 
-def monthly_savings(function: LiveFunction) -> float:
-    """What deleting one of the function's versions saves a month, in units of the region's price of
-    one GB for a month."""
+def monthly_savings(function: LiveFunction, price_factors: Mapping[str, float]) -> float:
+    """What deleting one of the function's versions saves a month, in units of the first region's
+    price of one GB for a month (`price_factors`: a region's price as a multiple of it; 1 if absent)."""
     if function.runtime.startswith("java"):
         return 0.0
-    return function.memory_mb / 1024
+    return function.memory_mb / 1024 * price_factors.get(function.region, 1.0)
 
 
 def plan_cap(safe_savings: list[float], cap: int | None) -> list[float]:

@@ -1,9 +1,10 @@
 """One scenario through the real product, checked against the oracle; and the minimiser.
 
-The loop, as a user runs it: build the account -> `scan` (scan settings, maybe faults) -> the
-reviewer's edit, with `render` and `validate --against` the original (an attempted addition must be
-rejected) -> drift -> `apply` (the repository's settings, maybe faults) -> `apply` again. Every
-command is the real CLI, in-process (`cleaner.cli.program`), against moto.
+The loop, as a user runs it: build the account -> `scan` (scan settings: its regions at once, maybe
+faults in each) -> the reviewer's edit, with `render` and `validate --against` the original (an
+attempted addition must be rejected) -> drift -> `apply` (the repository's settings, maybe faults in
+each region) -> `apply` again. Every command is the real CLI, in-process (`cleaner.cli.program`), against
+moto. A version is (region, function, version), as a plan entry names it.
 """
 
 from __future__ import annotations
@@ -24,18 +25,32 @@ from typing import Any
 import boto3
 
 from cleaner.cli import Environment, program
-from tests.campaign.model import SCAN_NOW, Edit, Faults, ScanFlags, Scenario, SettingsSpec
+from tests.campaign.model import REGION_A, SCAN_NOW, Edit, Faults, ScanFlags, Scenario, SettingsSpec
 from tests.campaign.oracle import LAST_CHECKS, Rules, monthly_savings, plan_cap, protections, rules
-from tests.campaign.world import REGION, Clients, FaultInjector, World
+from tests.campaign.world import Clients, FaultInjector, World
 
 PLAN_ID = "p1"
+# AWS's us-east-1 cache rate (README "Settings"): a scenario prices its second region as a multiple.
+US_EAST_1_RATE = 0.0000015046
+
+Key = tuple[str, str, str]  # (region, function, version), as a plan entry names a version
+
+
+def _key(entry: dict[str, Any]) -> Key:
+    return entry["region"], entry["function_name"], entry["version"]
+
+
+def _show(key: Key) -> str:
+    return f"{key[0]}/{key[1]}:{key[2]}"
 
 
 @dataclass
 class Report:
     seed: int
     violations: list[str] = field(default_factory=list)
+    regions: int = 0  # regions the account has functions in
     faults_injected: int = 0
+    fault_regions: int = 0  # regions faults were injected in (scan and apply)
     drifted: bool = False
     scan_exit: int | None = None
     apply_exit: int | None = None
@@ -72,6 +87,7 @@ def pyproject(settings: SettingsSpec) -> str:
         f"include = {_toml_list(settings.include)}",
         f"exclude = {_toml_list(settings.exclude)}",
         f"protect_tag = {json.dumps(settings.protect_tag)}",
+        f"regions = {_toml_list(settings.regions)}",
         # The highest pacing the settings allow: scenarios are small, the limiter's sleeps are not the
         # subject here (tests/integration/test_ratelimit.py is).
         "control_plane_rps = 15.0",
@@ -82,15 +98,23 @@ def pyproject(settings: SettingsSpec) -> str:
         lines.append(f"lookback_days = {settings.lookback_days}")
     if settings.max_deletions_per_apply is not None:
         lines.append(f"max_deletions_per_apply = {settings.max_deletions_per_apply}")
+    if settings.max_concurrent_regions is not None:
+        lines.append(f"max_concurrent_regions = {settings.max_concurrent_regions}")
     for glob, keep, age in settings.overrides:
         lines += ["", "[[tool.cleaner.overrides]]", f"functions = {json.dumps(glob)}"]
         lines += [f"keep_last_n = {keep}"] if keep is not None else []
         lines += [f"min_age_days = {age}"] if age is not None else []
+    if settings.price_factors:
+        lines += ["", "[tool.cleaner.cache_prices]"]
+        # Factors are powers of two, exact in binary: the oracle's savings rank as the product's costs do.
+        for region, factor in settings.price_factors:
+            lines.append(f"{json.dumps(region)} = {factor * US_EAST_1_RATE!r}")
     return "\n".join(lines) + "\n"
 
 
 def scan_argv(flags: ScanFlags) -> list[str]:
-    argv = ["scan", "--region", REGION, "--plan-id", PLAN_ID]
+    # No --region: the regions are the settings file's (both, most scenarios), scanned at once.
+    argv = ["scan", "--plan-id", PLAN_ID]
     for option, value in (
         ("--min-age-days", flags.min_age_days),
         ("--keep-last-n", flags.keep_last_n),
@@ -129,7 +153,7 @@ class Campaign:
         self.root = root
         self.mock = mock_aws()
         self.mock.start()
-        self.session = boto3.Session(region_name=REGION)
+        self.session = boto3.Session(region_name=REGION_A)
         self.injector = FaultInjector(self.session)
         self.clients = Clients.of(self.session)
         self.backoff = _NoBackoff()
@@ -169,7 +193,7 @@ class Campaign:
         try:
             return _Run(self, scenario, workdir).go()
         finally:
-            self.injector.activate(None, 0)
+            self.injector.activate((), 0)
             shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -191,15 +215,17 @@ class _Run:
             world.create(spec)
         for traffic in s.traffic:
             world.record(traffic, SCAN_NOW)
+        report.regions = len(s.regions)
 
         # --- scan ---
         (self.workdir / "pyproject.toml").write_text(pyproject(s.scan_file))
         scan_rules = rules(s.scan_file, s.scan_flags)
         self.c.injector.activate(s.scan_faults, s.seed)
         code, output = self.cli(SCAN_NOW, *scan_argv(s.scan_flags))
-        self.c.injector.activate(None, 0)
+        self.c.injector.activate((), 0)
         report.scan_exit = code
         scan_faults = self.c.injector.total
+        report.fault_regions = len(self.c.injector.regions())
         if code != 0:
             report.faults_injected = scan_faults
             if code == 3 and scan_faults:
@@ -208,10 +234,7 @@ class _Run:
             return report
         plan = json.loads(self.plan_path.read_text())
         self._check_scan(world, plan, scan_rules, faulted=scan_faults > 0)
-        planned_uid = {
-            (e["function_name"], e["version"]): world.uid(e["function_name"], e["version"])
-            for e in plan["delete"]
-        }
+        planned_uid = {_key(e): world.uid(*_key(e)) for e in plan["delete"]}
 
         # --- review ---
         merged = self._review(plan)
@@ -239,15 +262,16 @@ class _Run:
             self._check_dry_run(world, merged, planned_uid, current_uid, verdicts, apply_now)
         self.c.injector.activate(s.apply_faults, s.seed + 1)
         code, output = self.cli(apply_now, "apply", str(self.plan_path))
-        self.c.injector.activate(None, 0)
+        self.c.injector.activate((), 0)
         report.apply_exit = code
         report.faults_injected = self.c.injector.total
+        report.fault_regions = len(self.c.injector.regions())
         apply_faulted = report.faults_injected > scan_faults
         report.clean = report.faults_injected == 0 and not report.drifted
         gone = world.forget_deleted()
         if code == 3:
             # An access error before the first deletion (credentials, account): nothing may be gone.
-            denied = s.apply_faults is not None and s.apply_faults.deny == ("sts", "GetCallerIdentity")
+            denied = any(what == "denied sts:GetCallerIdentity" for _, what in self.c.injector.injected)
             if gone or not denied:
                 report.unsafe_deletions += len(gone)
                 report.violate(f"apply exited 3, deleted {[v.uid for v in gone]}: {output[-1000:]}")
@@ -271,37 +295,35 @@ class _Run:
 
     def _check_scan(self, world: World, plan: dict[str, Any], scan_rules: Rules, faulted: bool) -> None:
         report = self.report
-        considered = Counter(
-            (f.name, str(v.number)) for f in world.functions.values() for v in f.versions if v.snapstart
-        )
-        listed = Counter((e["function_name"], e["version"]) for e in plan["delete"] + plan["keep"])
+        # The scan reads the regions its settings list, and no other.
+        scanned = [f for f in world.functions.values() if f.region in self.s.scan_file.regions]
+        considered = Counter(v.key for f in scanned for v in f.versions if v.snapstart)
+        listed = Counter(_key(e) for e in plan["delete"] + plan["keep"])
         if listed != considered:
             report.violate(f"the plan lists {dict(listed)}, the SnapStart versions are {dict(considered)}")
         report.proposals = len(plan["delete"])
         safe = set()
-        for function in world.functions.values():
+        for function in scanned:
             for version in function.versions:
                 reasons = protections(function, version, [scan_rules], world.metrics, SCAN_NOW)
                 if not reasons:
-                    safe.add((function.name, str(version.number)))
+                    safe.add(version.key)
         for entry in plan["delete"]:
-            key = (entry["function_name"], entry["version"])
+            key = _key(entry)
             if key not in safe:
-                function = world.functions[key[0]]
-                found = function.version(int(key[1]))
+                function = world.function(key)
+                found = function.version(int(key[2]))
                 why = protections(function, found, [scan_rules], world.metrics, SCAN_NOW) if found else "?"
 
                 report.unsafe_proposals += 1
-                report.violate(
-                    f"UNSAFE PROPOSAL: scan proposes {key[0]}:{key[1]}, the oracle keeps it: {why}"
-                )
+                report.violate(f"UNSAFE PROPOSAL: scan proposes {_show(key)}, the oracle keeps it: {why}")
         incomplete = [e for e in plan["keep"] if "check_incomplete" in e["reasons"]]
         if incomplete and not plan["warnings"]:
             report.violate(f"scan kept {len(incomplete)} version(s) check_incomplete and warned of nothing")
         self._check_cap(world, plan, scan_rules, safe, faulted)
 
     def _check_cap(
-        self, world: World, plan: dict[str, Any], scan_rules: Rules, safe: set[tuple[str, str]], faulted: bool
+        self, world: World, plan: dict[str, Any], scan_rules: Rules, safe: set[Key], faulted: bool
     ) -> None:
         """At most max_deletions_per_apply proposals, the largest savings; the safe versions left out are
         kept over_deletion_cap (checked: safe) or not_checked_plan_full (only the last checks could keep
@@ -311,28 +333,29 @@ class _Run:
         unchecked = 0
         deferred = set()
         for entry in plan["keep"]:
-            key = (entry["function_name"], entry["version"])
+            key = _key(entry)
             reasons = entry["reasons"]
             if reasons == ["over_deletion_cap"]:
                 deferred.add(key)
                 if key not in safe:
-                    report.violate(f"{key[0]}:{key[1]} kept over_deletion_cap, the oracle keeps it")
+                    report.violate(f"{_show(key)} kept over_deletion_cap, the oracle keeps it")
             elif "not_checked_plan_full" in reasons:
                 unchecked += 1
                 deferred.add(key)
-                function = world.functions[key[0]]
-                found = function.version(int(key[1]))
+                function = world.function(key)
+                found = function.version(int(key[2]))
                 why = protections(function, found, [scan_rules], world.metrics, SCAN_NOW) if found else {"?"}
                 if reasons != ["not_checked_plan_full"] or not why <= LAST_CHECKS:
-                    report.violate(f"{key[0]}:{key[1]} left unchecked {reasons}; the oracle: {why}")
+                    report.violate(f"{_show(key)} left unchecked {reasons}; the oracle: {why}")
         report.over_cap, report.not_checked = len(deferred) - unchecked, unchecked
         report.plan_full = bool(deferred)
         if plan["summary"].get("not_checked_count", 0) != unchecked:
             report.violate(f"summary not_checked_count {plan['summary']}, {unchecked} entries unchecked")
         if faulted:
             return
-        proposed = {(e["function_name"], e["version"]) for e in plan["delete"]}
-        savings = {key: monthly_savings(world.functions[key[0]]) for key in safe}
+        proposed = {_key(e) for e in plan["delete"]}
+        prices = dict(self.s.scan_file.price_factors)
+        savings = {key: monthly_savings(world.function(key), prices) for key in safe}
         expected = plan_cap(list(savings.values()), cap)
         got = sorted((savings[key] for key in proposed & safe), reverse=True)
         if not proposed <= safe or got != expected or not safe - proposed <= deferred:
@@ -393,8 +416,8 @@ class _Run:
         self,
         world: World,
         merged: list[dict[str, Any]],
-        planned_uid: dict[tuple[str, str], str | None],
-        current_uid: dict[tuple[str, str], str | None],
+        planned_uid: dict[Key, str | None],
+        current_uid: dict[Key, str | None],
         verdicts: dict[str, set[str]],
         now: datetime,
     ) -> None:
@@ -405,7 +428,7 @@ class _Run:
             self.report.violate(f"UNSAFE DELETION (dry run): {[v.uid for v in gone]}")
         results = self._result()
         for entry in merged:
-            key = (entry["function_name"], entry["version"])
+            key = _key(entry)
             now_uid = current_uid[key]
             if now_uid is None:
                 expected = "already_deleted"
@@ -415,35 +438,31 @@ class _Run:
                 expected = "would_delete"
             outcome = results[key][0]["outcome"] if key in results else None
             if outcome != expected:
-                self.report.violate(
-                    f"dry run: {key[0]}:{key[1]} ended {outcome}, the oracle expects {expected}"
-                )
+                self.report.violate(f"dry run: {_show(key)} ended {outcome}, the oracle expects {expected}")
         if code != 0:
             self.report.violate(f"dry run without faults exited {code}: {output[-1000:]}")
 
-    def _result(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    def _result(self) -> dict[Key, list[dict[str, Any]]]:
         document = json.loads((self.plan_path.parent / "apply-result.json").read_text())
-        found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        found: dict[Key, list[dict[str, Any]]] = {}
         for entry in document["entries"]:
-            found.setdefault((entry["function_name"], entry["version"]), []).append(entry)
+            found.setdefault(_key(entry), []).append(entry)
         return found
 
     def _check_deletions(
         self,
         gone: list[Any],
-        planned_uid: dict[tuple[str, str], str | None],
-        merged_keys: set[tuple[str, str]],
+        planned_uid: dict[Key, str | None],
+        merged_keys: set[Key],
         verdicts: dict[str, set[str]],
-        results: dict[tuple[str, str], list[dict[str, Any]]],
+        results: dict[Key, list[dict[str, Any]]],
         run: str,
     ) -> None:
         report = self.report
         merged_uids = {planned_uid[key] for key in merged_keys}
         gone_keys = set()
         for version in gone:
-            name = version.uid.split("#", 1)[0]
-            key = (name, str(version.number))
-            gone_keys.add(key)
+            gone_keys.add(version.key)
             if version.uid not in merged_uids:
                 report.unsafe_deletions += 1
                 report.violate(f"UNSAFE DELETION ({run}): {version.uid} is not in the merged plan")
@@ -459,16 +478,16 @@ class _Run:
     def _check_apply(
         self,
         merged: list[dict[str, Any]],
-        planned_uid: dict[tuple[str, str], str | None],
-        current_uid: dict[tuple[str, str], str | None],
+        planned_uid: dict[Key, str | None],
+        current_uid: dict[Key, str | None],
         verdicts: dict[str, set[str]],
         gone: list[Any],
         code: int,
         output: str,
         faulted: bool,
-    ) -> dict[tuple[str, str], str]:
+    ) -> dict[Key, str]:
         report = self.report
-        merged_keys = {(e["function_name"], e["version"]) for e in merged}
+        merged_keys = {_key(e) for e in merged}
         try:
             results = self._result()
         except FileNotFoundError:
@@ -489,7 +508,7 @@ class _Run:
             if entry["outcome"] == "failed" and not (
                 entry["message"] and {"check_incomplete", "delete_failed"} & set(entry["reasons"])
             ):
-                report.violate(f"apply: {key[0]}:{key[1]} failed without saying what: {entry}")
+                report.violate(f"apply: {_show(key)} failed without saying what: {entry}")
         for key in merged_keys:
             outcome = outcomes.get(key)
             now_uid, was_uid = current_uid[key], planned_uid[key]
@@ -509,7 +528,7 @@ class _Run:
             if faulted and outcome == "failed":
                 continue  # said so: a check or the deletion could not be completed
             report.violate(
-                f"apply: {key[0]}:{key[1]} ended {outcome}, the oracle expects {expected}"
+                f"apply: {_show(key)} ended {outcome}, the oracle expects {expected}"
                 f" (reasons now: {verdicts.get(now_uid or '', set())}; faults: {faulted})"
             )
         return outcomes
@@ -517,26 +536,26 @@ class _Run:
     def _check_rerun(
         self,
         merged: list[dict[str, Any]],
-        planned_uid: dict[tuple[str, str], str | None],
+        planned_uid: dict[Key, str | None],
         verdicts: dict[str, set[str]],
-        first: dict[tuple[str, str], str],
+        first: dict[Key, str],
         gone: list[Any],
         code: int,
         output: str,
     ) -> None:
         report = self.report
-        merged_keys = {(e["function_name"], e["version"]) for e in merged}
+        merged_keys = {_key(e) for e in merged}
         results = self._result()
         self._check_deletions(gone, planned_uid, merged_keys, verdicts, results, "re-run")
         for key in merged_keys:
             outcome = results[key][0]["outcome"] if key in results else None
             before = first.get(key)
             if before in ("deleted", "already_deleted") and outcome != "already_deleted":
-                report.violate(f"re-run: {key[0]}:{key[1]} was {before}, now {outcome}")
+                report.violate(f"re-run: {_show(key)} was {before}, now {outcome}")
             elif before in ("skipped",) and outcome not in ("skipped", "already_deleted"):
-                report.violate(f"re-run: {key[0]}:{key[1]} was skipped, now {outcome}")
+                report.violate(f"re-run: {_show(key)} was skipped, now {outcome}")
             elif outcome == "deleted" and before != "failed":
-                report.violate(f"re-run deleted {key[0]}:{key[1]}, which the first run ended {before}")
+                report.violate(f"re-run deleted {_show(key)}, which the first run ended {before}")
         if any(r[0]["outcome"] == "failed" for r in results.values()) != (code == 1) or code not in (0, 1):
             report.violate(f"re-run exited {code}: {output[-1500:]}")
 
@@ -552,7 +571,8 @@ def _tamper(document: dict[str, Any], how: str, rng: random.Random) -> bool:
         return True
     if how == "retarget" and delete:
         entry = rng.choice(delete)
-        others = [e for e in keep if e["function_name"] == entry["function_name"]]
+        # Another version of the same function: same region, same name.
+        others = [e for e in keep if _key(e)[:2] == _key(entry)[:2]]
         if not others:
             return False
         other = rng.choice(others)
@@ -577,19 +597,25 @@ def _tamper(document: dict[str, Any], how: str, rng: random.Random) -> bool:
 def _simpler(scenario: Scenario) -> Iterator[Scenario]:
     """Scenarios one step simpler than `scenario`, most drastic first."""
     replace = dataclasses.replace
-    if scenario.scan_faults is not None:
-        yield replace(scenario, scan_faults=None)
-    if scenario.apply_faults is not None:
-        yield replace(scenario, apply_faults=None)
     for faults_field in ("scan_faults", "apply_faults"):
-        faults: Faults | None = getattr(scenario, faults_field)
-        if faults is not None:
+        every: tuple[Faults, ...] = getattr(scenario, faults_field)
+        if every:
+            yield replace(scenario, **{faults_field: ()})
+        if len(every) > 1:
+            for index in range(len(every)):
+                yield replace(scenario, **{faults_field: every[:index] + every[index + 1 :]})
+    for faults_field in ("scan_faults", "apply_faults"):
+        every = getattr(scenario, faults_field)
+        for index, faults in enumerate(every):
+            simpler = []
             if faults.deny is not None:
-                yield replace(scenario, **{faults_field: replace(faults, deny=None)})
+                simpler.append(replace(faults, deny=None))
             if faults.rate:
-                yield replace(scenario, **{faults_field: replace(faults, rate=0.0)})
+                simpler.append(replace(faults, rate=0.0))
             if faults.slow_rate:
-                yield replace(scenario, **{faults_field: replace(faults, slow_rate=0.0)})
+                simpler.append(replace(faults, slow_rate=0.0))
+            for changed in simpler:
+                yield replace(scenario, **{faults_field: (*every[:index], changed, *every[index + 1 :])})
     if scenario.drift:
         yield replace(scenario, drift=())
         for index in range(len(scenario.drift)):
@@ -598,11 +624,12 @@ def _simpler(scenario: Scenario) -> Iterator[Scenario]:
         yield replace(scenario, edit=Edit())
     for index, function in enumerate(scenario.functions):
         if len(scenario.functions) > 1:
+            where = (function.region, function.name)
             yield replace(
                 scenario,
                 functions=scenario.functions[:index] + scenario.functions[index + 1 :],
-                traffic=tuple(t for t in scenario.traffic if t.function != function.name),
-                drift=tuple(d for d in scenario.drift if d.function != function.name),
+                traffic=tuple(t for t in scenario.traffic if (t.region, t.function) != where),
+                drift=tuple(d for d in scenario.drift if (d.region, d.function) != where),
             )
     for index in range(len(scenario.traffic)):
         yield replace(scenario, traffic=scenario.traffic[:index] + scenario.traffic[index + 1 :])
@@ -638,6 +665,11 @@ def _simpler(scenario: Scenario) -> Iterator[Scenario]:
                 yield replace(scenario, **{settings_field: replace(settings, **{name: ()})})
         if settings.max_deletions_per_apply is not None:
             yield replace(scenario, **{settings_field: replace(settings, max_deletions_per_apply=None)})
+        if settings.price_factors:
+            yield replace(scenario, **{settings_field: replace(settings, price_factors=())})
+    if scenario.scan_file.max_concurrent_regions != 1:
+        # Still failing one region at a time: not a matter of the regions scanned at once.
+        yield replace(scenario, scan_file=replace(scenario.scan_file, max_concurrent_regions=1))
     if scenario.apply_days_later:
         yield replace(scenario, apply_days_later=0)
     if scenario.dry_run_first:

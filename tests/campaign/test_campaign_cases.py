@@ -4,11 +4,15 @@ campaign catches an unsafe product, and the minimised cases of what it found."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from tests.campaign.model import (
+    REGION_A,
+    REGION_B,
     SCAN_NOW,
     AliasSpec,
     Drift,
@@ -39,7 +43,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Campaign]:
 def _function(ages: list[float], snapstart: list[bool] | None = None) -> LiveFunction:
     flags = snapstart or [True] * len(ages)
     versions = [
-        LiveVersion(n, flag, SCAN_NOW - timedelta(days=age), f"f#1:{n}")
+        LiveVersion(n, flag, SCAN_NOW - timedelta(days=age), f"{REGION_A}/f#1:{n}")
         for n, (age, flag) in enumerate(zip(ages, flags, strict=True), start=1)
     ]
     return LiveFunction("f", 1, versions=versions)
@@ -128,7 +132,7 @@ def test_campaign_reports_an_unsafe_deletion_by_a_product_that_ignores_weighted_
     report = campaign.run(WEIGHTED)
     assert report.unsafe_proposals == 1
     assert report.unsafe_deletions == 1
-    assert any("UNSAFE DELETION (apply): api#1:1" in v for v in report.violations)
+    assert any("UNSAFE DELETION (apply): us-east-1/api#1:1" in v for v in report.violations)
 
 
 # --- faults and drift the campaign plays, pinned ------------------------------------------------------
@@ -143,8 +147,6 @@ def _one_function(**changes: object) -> Scenario:
         scan_file=SettingsSpec(keep_last_n=1),
         apply_file=SettingsSpec(keep_last_n=1),
     )
-    from dataclasses import replace
-
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -155,7 +157,7 @@ def _ok(report: Report) -> Report:
 
 def test_a_deletion_whose_answer_is_lost_is_retried_and_recorded_as_deleted(campaign: Campaign) -> None:
     # The campaign's first finding: reported already_deleted before (tests/apply/test_apply_lost_answer.py).
-    report = _ok(campaign.run(_one_function(apply_faults=Faults(services=("lambda",), lost_rate=1.0))))
+    report = _ok(campaign.run(_one_function(apply_faults=(Faults(services=("lambda",), lost_rate=1.0),))))
     assert report.deleted == 3
     assert report.apply_exit == 0
 
@@ -183,7 +185,7 @@ def test_apply_denied_one_api_deletes_nothing_and_exits_1(
 ) -> None:
     # Traffic on the function makes apply read every CloudWatch series, not only the function-level one.
     traffic = (Traffic("api", "version", 2.5, 3, "4"),)
-    report = _ok(campaign.run(_one_function(traffic=traffic, apply_faults=Faults(rate=0.0, deny=operation))))
+    report = _ok(campaign.run(_one_function(traffic=traffic, apply_faults=(Faults(deny=operation),))))
     assert (report.deleted, report.apply_exit) == (0, 1)
 
 
@@ -193,7 +195,9 @@ def test_heavy_throttling_and_5xx_on_every_api_delete_only_safe_versions(campaig
         Drift("mapping", "api", version=3),
     )
     report = _ok(
-        campaign.run(_one_function(drift=drift, apply_faults=Faults(rate=0.6), scan_faults=Faults(rate=0.3)))
+        campaign.run(
+            _one_function(drift=drift, apply_faults=(Faults(rate=0.6),), scan_faults=(Faults(rate=0.3),))
+        )
     )
     assert report.faults_injected > 0
 
@@ -235,3 +239,73 @@ def test_campaign_reports_a_product_that_fills_its_plan_with_the_smallest_saving
     report = campaign.run(PLAN_FILLS_UP)
     assert report.unsafe_proposals == report.unsafe_deletions == 0  # still safe, but not the plan promised
     assert any("scan without faults (cap 4)" in v for v in report.violations), report.violations
+
+
+# --- two regions, scanned at once ---------------------------------------------------------------------
+
+# The same function name in both regions, one alias in the first. The second region's cache costs half
+# as much: with keep_last_n 1 and a cap of 4, the plan takes the first region's two candidates (version 1
+# is aliased there, not in the second region), then the second region's two oldest of eleven; the first
+# batch of checks (the cap and a margin of 5) leaves the second region's four newest unchecked.
+TWELVE_OLDER = tuple(VersionSpec(200.5 - 10 * index) for index in range(12))
+TWO_REGIONS = Scenario(
+    seed=21,
+    functions=(
+        FunctionSpec("api", OLD, aliases=(AliasSpec("live", 1),)),
+        FunctionSpec("api", TWELVE_OLDER, region=REGION_B),
+    ),
+    scan_file=SettingsSpec(
+        keep_last_n=1, max_deletions_per_apply=4, max_concurrent_regions=2, price_factors=((REGION_B, 0.5),)
+    ),
+    apply_file=SettingsSpec(keep_last_n=1, max_deletions_per_apply=4),
+)
+
+
+def test_the_same_function_name_in_two_regions_is_two_functions_and_the_cap_ranks_across_regions(
+    campaign: Campaign,
+) -> None:
+    report = _ok(campaign.run(TWO_REGIONS))
+    assert (report.regions, report.proposals, report.deleted, report.not_checked) == (2, 4, 4, 4)
+    assert report.safe_planned == report.safe_deleted == 4
+
+
+def test_campaign_reports_a_product_that_ranks_every_region_at_the_first_regions_price(
+    campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scan checks would-be candidates in rank order: at one price, the second region's (older) come
+    # first, and the first region's two are left unchecked though they save twice as much.
+    from cleaner import planner
+
+    real = planner.plan_pricing
+
+    def first_price_everywhere(regions: list[str], settings: Any) -> Any:
+        return real(regions, settings.model_copy(update={"cache_prices": {}}))
+
+    monkeypatch.setattr("cleaner.scan.account.plan_pricing", first_price_everywhere)
+    report = campaign.run(TWO_REGIONS)
+    assert report.unsafe_proposals == report.unsafe_deletions == 0
+    assert any("scan without faults (cap 4)" in v for v in report.violations), report.violations
+
+
+def test_a_denial_in_one_region_keeps_that_regions_versions_and_the_other_region_is_deleted(
+    campaign: Campaign,
+) -> None:
+    # Apply: ListAliases denied in the second region (its entries cannot be re-verified: kept, exit 1),
+    # throttling and 5xx in the first, on a plan of both regions.
+    scenario = replace(
+        TWO_REGIONS,
+        scan_file=replace(TWO_REGIONS.scan_file, max_deletions_per_apply=None),
+        apply_file=SettingsSpec(keep_last_n=1),
+        apply_faults=(
+            Faults(rate=0.3, region=REGION_A),
+            Faults(deny=("lambda", "ListAliases"), region=REGION_B),
+        ),
+    )
+    report = _ok(campaign.run(scenario))
+    assert (report.proposals, report.deleted, report.apply_exit, report.fault_regions) == (13, 2, 1, 2)
+
+
+def test_a_scan_denied_listing_functions_in_one_region_stops_with_exit_3(campaign: Campaign) -> None:
+    denied = (Faults(deny=("lambda", "ListFunctions"), region=REGION_B),)
+    report = _ok(campaign.run(replace(TWO_REGIONS, scan_faults=denied)))
+    assert (report.scan_exit, report.deleted) == (3, 0)
