@@ -29,6 +29,7 @@ from cleaner.exit_codes import BadInputError
 from cleaner.jsonlines import line_for, locate_lines
 from cleaner.prices import AWS_PRICE_SOURCE, PriceSource, ResolvedPrice
 from cleaner.reasons import Reason, sort_reasons
+from cleaner.savings import Savings
 from cleaner.settings import ApplyLimits, CachePrice, ScanSettings
 
 SCHEMA_VERSION = 1
@@ -70,6 +71,9 @@ class PlanEntry(_Strict):
     estimated_monthly_cost_usd: float = Field(ge=0, allow_inf_nan=False)
     reasons: list[Reason] = Field(min_length=1)
     details: list[str] = Field(default_factory=list)
+    # The version's deployment package (`CodeSize` in the listing), counted toward the region's code
+    # storage limit; null in plans written before it was recorded.
+    code_size_bytes: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _arn_names_this_version(self) -> PlanEntry:
@@ -106,6 +110,10 @@ class RegionPrice(_Strict):
     # For a published rate: the table row's address and the day it was read.
     published_at: str | None = Field(default=None, pattern=f"^{AWS_PRICE_SOURCE.pattern}$")
     published_on: date | None = None
+    # For a Price List rate: the product's SKU, usage type and the price's effective date.
+    sku: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,32}$")
+    usage_type: str | None = Field(default=None, pattern=r"^(?:[A-Z0-9]{2,8}-)?Lambda-SnapStart-Cached-GB-S$")
+    effective_on: date | None = None
 
     @model_validator(mode="after")
     def _published_rates_say_where_from(self) -> RegionPrice:
@@ -114,16 +122,25 @@ class RegionPrice(_Strict):
             raise ValueError("a published price needs published_at and published_on")
         if self.source is not PriceSource.PUBLISHED and published:
             raise ValueError(f"a price from {self.source.value} has no published_at or published_on")
+        listed = (self.sku, self.usage_type, self.effective_on)
+        if self.source is PriceSource.PRICE_LIST and None in listed:
+            raise ValueError("a Price List price needs sku, usage_type and effective_on")
+        if self.source is not PriceSource.PRICE_LIST and listed != (None, None, None):
+            raise ValueError(f"a price from {self.source.value} has no sku, usage_type or effective_on")
         return self
 
     @classmethod
     def of(cls, resolved: ResolvedPrice) -> RegionPrice:
         row = resolved.published
+        listed = resolved.price_list
         return cls(
             cache_price_per_gb_second=resolved.price_per_gb_second,
             source=resolved.source,
             published_at=None if row is None else row.source,
             published_on=None if row is None else row.read_on,
+            sku=None if listed is None else listed.sku,
+            usage_type=None if listed is None else listed.usage_type,
+            effective_on=None if listed is None else listed.effective_on,
         )
 
 
@@ -185,6 +202,9 @@ class Plan(_Strict):
     # enforces its own settings from the default branch and never reads these (nor can a review edit
     # them: validate keeps them as the scan wrote them). None in plans written before they were shown.
     apply_limits: ApplyLimits | None = None
+    # What the plan is worth beyond the estimate (cleaner.savings): code storage by region, the cache
+    # bill from Cost Explorer and earlier merged plans. None in plans written before they were read.
+    savings: Savings | None = None
     warnings: list[str] = Field(default_factory=list)
     delete: list[PlanEntry]
     keep: list[PlanEntry]
@@ -230,6 +250,15 @@ class Plan(_Strict):
                 f" {', '.join(self.regions) or 'none'}"
             )
             raise PlanConflict(("pricing", "regions"), f"pricing.regions {problem}", problem)
+        return self
+
+    @model_validator(mode="after")
+    def _storage_is_of_the_plans_regions(self) -> Plan:
+        stored = set(self.savings.storage) if self.savings else set()
+        if stored - set(self.regions):
+            others = ", ".join(sorted(stored - set(self.regions)))
+            problem = f"storage of {others}: not among the plan's regions"
+            raise PlanConflict(("savings", "storage"), f"savings.storage {problem}", problem)
         return self
 
     def with_derived_summary(self) -> Plan:
