@@ -40,7 +40,10 @@ def merge_days(repository: Path, plans_dir: Path) -> dict[str, date] | None:
     shallow = _git(repository, "rev-parse", "--is-shallow-repository")
     if shallow is None or shallow.strip() != "false":
         return None
-    relative = plans_dir.resolve().relative_to(repository.resolve()) if plans_dir.is_absolute() else plans_dir
+    try:
+        relative = plans_dir.resolve().relative_to(repository.resolve())
+    except ValueError:
+        return None  # --plans-dir outside the checkout: not the default branch's plans
     log = _git(
         repository,
         "log",
