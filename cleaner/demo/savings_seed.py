@@ -209,3 +209,53 @@ def seed_code_sizes(account_id: str, region: str, sizes: Mapping[str, int]) -> N
             continue
         for function in (group["latest"], *group["versions"]):
             function.code_size = size
+
+
+# --- the demo's story ---------------------------------------------------------------------------------
+
+MIB = 1024**2
+# The demo's functions' code sizes (bytes per version): its zips are a few bytes, real packages are not.
+DEMO_CODE_SIZES: Mapping[str, int] = {
+    "orders-api": 48 * MIB,
+    "checkout-worker": 31 * MIB,
+    "legacy-report": 22 * MIB,
+    "queue-consumer": 12 * MIB,
+    "webhook-handler": 9 * MIB,
+    "payments-core": 64 * MIB,
+    "sandbox-experiments": 5 * MIB,
+    "edge-auth": 1 * MIB,
+    "audit-trail": 14 * MIB,
+    "reports-api": 18 * MIB,
+    "billing-java": 72 * MIB,
+    "thumbnail-node": 3 * MIB,
+}
+# An earlier plan of the demo account, merged this many days before the demo's scan, and its bill: the
+# daily cache cost before and after that merge.
+DEMO_EARLIER_PLAN = "demo-earlier"
+DEMO_MERGED_DAYS_AGO = 24
+DEMO_EARLIER_ESTIMATE = 52.30
+DEMO_DAILY_BEFORE = 5.75
+DEMO_DAILY_AFTER = 4.10
+
+
+def answer_price_list(session: Any, rates: Mapping[str, SeededRate] = SEEDED_RATES) -> None:
+    """Answer this session's GetProducts from `rates` (moto has no Price List), in the shape AWS does."""
+    from botocore.awsrequest import AWSResponse
+
+    def get_products(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        request = json.loads(params.get("body") or b"{}")
+        parsed = {**get_products_answer(request, rates), "ResponseMetadata": {"HTTPStatusCode": 200}}
+        return AWSResponse("https://demo.invalid", 200, {}, None), parsed  # type: ignore[arg-type]
+
+    session.events.register("before-call.pricing.GetProducts", get_products)
+
+
+def seed_demo_savings(session: Any, account_id: str, region: str, now: datetime) -> PlanHistory:
+    """Seed the demo account (in-process moto) with code sizes, Price List answers and a Cost Explorer
+    history in which an earlier plan was merged; returns that plan as the checkout's history."""
+    seed_code_sizes(account_id, region, DEMO_CODE_SIZES)
+    answer_price_list(session)
+    daily = stepped_history(now, region, DEMO_MERGED_DAYS_AGO, DEMO_DAILY_BEFORE, DEMO_DAILY_AFTER)
+    queue_cost_results([cost_and_usage_result(daily)], account_id)
+    merged_on = now.date() - timedelta(days=DEMO_MERGED_DAYS_AGO)
+    return earlier_plan(account_id, DEMO_EARLIER_PLAN, merged_on, [region], DEMO_EARLIER_ESTIMATE)

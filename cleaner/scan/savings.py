@@ -40,7 +40,7 @@ def read_price_list(
             rest = wanted[index:]
             notes.append(
                 f"{describe(error, pricing.PERMISSION)}: the Price List was not read; {', '.join(rest)}"
-                f" priced from the next source (the setting's table, snapstart-cleaner's table, the default)"
+                " priced from snapstart-cleaner's table or the default"
             )
             break
         if rate is None:
