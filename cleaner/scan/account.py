@@ -63,10 +63,10 @@ def scan(
         first.notes.append(note)
     history = history or PlanHistory()
     savings_notes = list(history.notes)
-    # Before the last stage: it ranks would-be candidates by their savings, at these prices.
-    price_list = read_price_list(aws, regions, settings, savings_notes, progress)
     region_scans = [RegionScan(aws, region, settings, now, WarningLog(), progress) for region in regions]
     scan_regions(region_scans, aws.performance.max_concurrent_regions)
+    # Before the last stage: it ranks would-be candidates by their savings, at these prices.
+    price_list = read_price_list(aws, regions, settings, savings_notes, progress)
     cap = limits.max_deletions_per_apply
     unchecked = check_in_rank_order(
         region_scans,
