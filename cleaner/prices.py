@@ -1,5 +1,9 @@
 """The SnapStart cache price of each region, and which price a plan uses for a region (pure).
 
+A region's price is, in this order: the repository's `[tool.cleaner.cache_prices]` entry, the rate the
+AWS Price List gave at scan time (`parse_cache_rate` reads its GetProducts answer; cleaner.aws.pricing
+asks), the table below, the default `cache_price_per_gb_second`.
+
 `PUBLISHED_CACHE_PRICES` holds the rates AWS publishes for "SnapStart - Cached Snapshots" (usage type
 `<region prefix>-Lambda-SnapStart-Cached-GB-S`, unit GB-Seconds), for Python and .NET versions, in USD
 per GB-second.
