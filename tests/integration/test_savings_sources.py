@@ -23,7 +23,7 @@ from cleaner.plan import Plan
 from cleaner.prices import PriceSource
 from cleaner.render import render_plan_markdown
 from cleaner.scan import scan
-from cleaner.settings import ApplyLimits, ScanSettings
+from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
 from .support import Faults
 
@@ -171,3 +171,26 @@ def test_a_denied_get_account_settings_is_a_note_and_the_freed_size_still_shows(
     assert any(n.startswith("lambda:GetAccountSettings: AccessDeniedException") for n in plan.savings.notes)
     page = render_plan_markdown(plan)
     assert "its use of the code storage limit was not read" in page
+
+
+def test_an_unreachable_price_list_is_a_note_and_the_scan_goes_on(
+    accounts: dict[str, SimulatedAccount],
+    aws_session: boto3.Session,
+    now: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    no_retry_backoff: None,
+) -> None:
+    import socket
+
+    with socket.socket() as closed:  # bound, never listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        run = Run(aws_session, now)
+        run.aws = AwsContext(aws_session, performance=Performance(max_attempts=2), recorder=run.recorder)
+        plan = run(regions=["us-east-1", "eu-west-1"])
+    assert run.recorder.calls["pricing:GetProducts"] == 2  # one call, two attempts; eu-west-1 not asked
+    assert plan.pricing.regions["us-east-1"].source is PriceSource.PUBLISHED
+    assert plan.savings is not None
+    [note] = [n for n in plan.savings.notes if n.startswith("pricing:GetProducts")]
+    assert "nothing answers there" in note and "us-east-1, eu-west-1" in note
+    assert plan.delete
