@@ -71,6 +71,11 @@ OPERATION_ACTIONS: dict[str, str | None] = {
     "cloudwatch:GetMetricData": "cloudwatch:GetMetricData",
     "cloudwatch:ListMetrics": "cloudwatch:ListMetrics",
     "cloudfront:ListDistributions": "cloudfront:ListDistributions",
+    # What a plan is worth (cleaner/scan/savings.py): the Price List's rates, each region's code storage
+    # and the Cost Explorer bill. Reads only; none of them accepts a narrower resource than "*".
+    "pricing:GetProducts": "pricing:GetProducts",
+    "lambda:GetAccountSettings": "lambda:GetAccountSettings",
+    "ce:GetCostAndUsage": "ce:GetCostAndUsage",
     # Always allowed: AWS answers GetCallerIdentity even when every permission is denied.
     "sts:GetCallerIdentity": None,
 }
@@ -88,6 +93,9 @@ SCAN_OPERATIONS: frozenset[str] = frozenset(
         "cloudwatch:ListMetrics",
         "lambda:GetFunction",
         "lambda:GetPolicy",
+        "pricing:GetProducts",
+        "lambda:GetAccountSettings",
+        "ce:GetCostAndUsage",
     }
 )
 

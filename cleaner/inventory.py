@@ -20,6 +20,7 @@ class FunctionVersion:
     last_modified: datetime
     code_sha256: str
     snapstart: bool  # SnapStart.ApplyOn == PublishedVersions on *this* version
+    code_size: int | None = None  # CodeSize in bytes: counts toward the region's code storage limit
 
     @property
     def key(self) -> VersionKey:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,16 +20,17 @@ from cleaner.aws_names import (
     QualifiedFunctionArn,
     Region,
     Runtime,
-    RuntimePrefix,
     VersionNumber,
     shown,
 )
-from cleaner.cost import BILLED_RUNTIME_PREFIXES, SECONDS_PER_MONTH, total_usd
+from cleaner.cost import total_usd
 from cleaner.exit_codes import BadInputError
 from cleaner.jsonlines import line_for, locate_lines
-from cleaner.prices import AWS_PRICE_SOURCE, PriceSource, ResolvedPrice
+from cleaner.plan_pricing import Pricing as Pricing  # re-exported: part of the plan model
+from cleaner.plan_pricing import RegionPrice as RegionPrice
 from cleaner.reasons import Reason, sort_reasons
-from cleaner.settings import ApplyLimits, CachePrice, ScanSettings
+from cleaner.savings import Savings
+from cleaner.settings import ApplyLimits, ScanSettings
 
 SCHEMA_VERSION = 1
 PLAN_JSON = "plan.json"
@@ -70,6 +71,9 @@ class PlanEntry(_Strict):
     estimated_monthly_cost_usd: float = Field(ge=0, allow_inf_nan=False)
     reasons: list[Reason] = Field(min_length=1)
     details: list[str] = Field(default_factory=list)
+    # The version's deployment package (`CodeSize` in the listing), counted toward the region's code
+    # storage limit; null in plans written before it was recorded.
+    code_size_bytes: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _arn_names_this_version(self) -> PlanEntry:
@@ -96,51 +100,6 @@ class PlanEntry(_Strict):
     @property
     def label(self) -> str:
         return f"{self.function_name}:{self.version} ({self.region})"
-
-
-class RegionPrice(_Strict):
-    """The cache price a plan used for one region, and where it came from (cleaner.prices)."""
-
-    cache_price_per_gb_second: CachePrice
-    source: PriceSource
-    # For a published rate: the table row's address and the day it was read.
-    published_at: str | None = Field(default=None, pattern=f"^{AWS_PRICE_SOURCE.pattern}$")
-    published_on: date | None = None
-
-    @model_validator(mode="after")
-    def _published_rates_say_where_from(self) -> RegionPrice:
-        published = self.published_at is not None or self.published_on is not None
-        if self.source is PriceSource.PUBLISHED and not (self.published_at and self.published_on):
-            raise ValueError("a published price needs published_at and published_on")
-        if self.source is not PriceSource.PUBLISHED and published:
-            raise ValueError(f"a price from {self.source.value} has no published_at or published_on")
-        return self
-
-    @classmethod
-    def of(cls, resolved: ResolvedPrice) -> RegionPrice:
-        row = resolved.published
-        return cls(
-            cache_price_per_gb_second=resolved.price_per_gb_second,
-            source=resolved.source,
-            published_at=None if row is None else row.source,
-            published_on=None if row is None else row.read_on,
-        )
-
-
-class Pricing(_Strict):
-    # The default price: of every region in a plan written before `regions` (below) existed; in a newer
-    # plan, of the regions priced from `default`.
-    cache_price_per_gb_second: CachePrice
-    seconds_per_month: int = SECONDS_PER_MONTH
-    billed_runtimes: list[RuntimePrefix] = Field(
-        default_factory=lambda: [f"{p}*" for p in BILLED_RUNTIME_PREFIXES]
-    )
-    # Each region of the plan's price; {} in plans written before prices differed by region.
-    regions: dict[Region, RegionPrice] = Field(default_factory=dict)
-
-    def price_for(self, region: str) -> float:
-        found = self.regions.get(region)
-        return self.cache_price_per_gb_second if found is None else found.cache_price_per_gb_second
 
 
 class Summary(_Strict):
@@ -185,6 +144,9 @@ class Plan(_Strict):
     # enforces its own settings from the default branch and never reads these (nor can a review edit
     # them: validate keeps them as the scan wrote them). None in plans written before they were shown.
     apply_limits: ApplyLimits | None = None
+    # What the plan is worth beyond the estimate (cleaner.savings): code storage by region, the cache
+    # bill from Cost Explorer and earlier merged plans. None in plans written before they were read.
+    savings: Savings | None = None
     warnings: list[str] = Field(default_factory=list)
     delete: list[PlanEntry]
     keep: list[PlanEntry]
@@ -230,6 +192,15 @@ class Plan(_Strict):
                 f" {', '.join(self.regions) or 'none'}"
             )
             raise PlanConflict(("pricing", "regions"), f"pricing.regions {problem}", problem)
+        return self
+
+    @model_validator(mode="after")
+    def _storage_is_of_the_plans_regions(self) -> Plan:
+        stored = set(self.savings.storage) if self.savings else set()
+        if stored - set(self.regions):
+            others = ", ".join(sorted(stored - set(self.regions)))
+            problem = f"storage of {others}: not among the plan's regions"
+            raise PlanConflict(("savings", "storage"), f"savings.storage {problem}", problem)
         return self
 
     def with_derived_summary(self) -> Plan:

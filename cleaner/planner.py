@@ -9,8 +9,9 @@ from cleaner.cost import monthly_cache_cost_usd, total_usd
 from cleaner.inventory import Evidence, Function, FunctionVersion, VersionKey
 from cleaner.plan import SCHEMA_VERSION, Plan, PlanEntry, Pricing, RegionPrice, sort_entries, summarize
 from cleaner.policy import Decision, age_days, decide
-from cleaner.prices import resolve_cache_price
+from cleaner.prices import PriceListRate, resolve_cache_price
 from cleaner.reasons import Reason
+from cleaner.savings import Savings
 from cleaner.settings import ApplyLimits, ScanSettings
 
 
@@ -19,13 +20,18 @@ def snapstart_versions(functions: list[Function]) -> list[tuple[Function, Functi
     return [(f, v) for f in functions for v in f.versions if v.snapstart]
 
 
-def plan_pricing(regions: list[str], settings: ScanSettings) -> Pricing:
-    """Each region's cache price, resolved once per plan (cleaner.prices)."""
+def plan_pricing(
+    regions: list[str], settings: ScanSettings, price_list: Mapping[str, PriceListRate] | None = None
+) -> Pricing:
+    """Each region's cache price, resolved once per plan (cleaner.prices): the setting, the Price
+    List's rate read at scan time (`price_list`), the code's table, the default."""
     default = settings.cache_price_per_gb_second
     return Pricing(
         cache_price_per_gb_second=default,
         regions={
-            region: RegionPrice.of(resolve_cache_price(region, settings.cache_prices, default))
+            region: RegionPrice.of(
+                resolve_cache_price(region, settings.cache_prices, default, price_list=price_list)
+            )
             for region in regions
         },
     )
@@ -94,10 +100,13 @@ def build_plan(
     warnings: list[str],
     unchecked: Collection[VersionKey] = frozenset(),
     cap: int = 0,
+    price_list: Mapping[str, PriceListRate] | None = None,
+    savings: Savings | None = None,
 ) -> Plan:
     """The plan of what the scan found. `unchecked`: would-be candidates left unchecked once `cap`
-    versions qualified (kept `not_checked_plan_full`)."""
-    pricing = plan_pricing(regions, settings)
+    versions qualified (kept `not_checked_plan_full`). `price_list`: the regions' rates the Price List
+    gave; `savings`: code storage and the bill, as the scan read them."""
+    pricing = plan_pricing(regions, settings, price_list)
     delete: list[PlanEntry] = []
     keep: list[PlanEntry] = []
     for function, version in snapstart_versions(functions):
@@ -121,6 +130,7 @@ def build_plan(
             estimated_monthly_cost_usd=version_cost(version, pricing),
             reasons=decision.reasons,
             details=decision.details,
+            code_size_bytes=version.code_size,
         )
         (delete if decision.delete else keep).append(entry)
     delete, keep = sort_entries(delete), sort_entries(keep)
@@ -144,6 +154,7 @@ def build_plan(
         settings=effective,
         pricing=pricing,
         summary=summarize(delete, keep),
+        savings=savings,
         warnings=sorted(set(warnings)),
         delete=delete,
         keep=keep,

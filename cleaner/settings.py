@@ -69,6 +69,9 @@ class ScanSettings(_Strict):
     # False: versions of runtimes without a SnapStart cache charge (Java) are kept as excluded_by_filter,
     # for teams that only want the deletions that save money. Plans written before it existed load as True.
     include_uncharged_runtimes: bool = True
+    # Cost Explorer (ce:GetCostAndUsage, at most two requests a scan, each billed by AWS): the account's
+    # SnapStart cache bill and the change measured after earlier merged plans. False: not asked.
+    cost_explorer: bool = True
 
     @field_validator("regions")
     @classmethod

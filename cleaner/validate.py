@@ -13,6 +13,7 @@ from cleaner.render import render_plan_markdown
 _IDENTITY_FIELDS = (
     *("schema_version", "plan_id", "created_at", "account_id", "regions", "settings", "pricing"),
     "apply_limits",
+    "savings",
 )
 
 

@@ -285,3 +285,12 @@ def test_the_models_last_stage_batches_as_the_scan_does(
     would_be: int, cap: int, kept_share: float, checks: int
 ) -> None:
     assert bench.last_stage_checks(would_be, cap, kept_share) == checks
+
+
+def test_what_a_plan_is_worth_costs_its_documented_calls_and_no_more(report: dict[str, Any]) -> None:
+    """Issue 20's bounds, counted like every other call: one GetProducts and one GetAccountSettings
+    per region (the benchmark scans one), at most two Cost Explorer requests per account."""
+    calls = report["ours"]["calls"]["by_operation"]
+    assert calls["pricing:GetProducts"] == 1
+    assert calls["lambda:GetAccountSettings"] == 1
+    assert 1 <= calls["ce:GetCostAndUsage"] <= 2

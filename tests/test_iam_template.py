@@ -397,3 +397,10 @@ def test_stackset_refuses_a_provider_flag() -> None:
 
     with pytest.raises(BadInputError, match="CreateOidcProvider parameter"):
         TemplateOptions(github_repo="o/r", stackset=True, create_oidc_provider=True).validated()
+
+
+def test_the_savings_reads_are_granted_to_the_scan_role_only() -> None:
+    resources = template_from_cli()["Resources"]
+    for action in ("pricing:GetProducts", "ce:GetCostAndUsage", "lambda:GetAccountSettings"):
+        assert allows(resources["ScanRole"], action, "*"), action
+        assert not allows(resources["ApplyRole"], action, "*"), action

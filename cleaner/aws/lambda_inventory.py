@@ -60,6 +60,7 @@ def functions_from_listing(region: str, configurations: Iterable[dict[str, Any]]
                 last_modified=parse_last_modified(config["LastModified"]),
                 code_sha256=config.get("CodeSha256", ""),
                 snapstart=(config.get("SnapStart") or {}).get("ApplyOn") == SNAPSTART_ON,
+                code_size=int(config["CodeSize"]) if isinstance(config.get("CodeSize"), int) else None,
             )
         )
     return [

@@ -11,6 +11,7 @@ from cleaner.accounts import find_account, plan_suffix
 from cleaner.apply_journal import JOURNAL_FILE
 from cleaner.apply_result import RESULT_JSON, RESULT_MD
 from cleaner.aws.session import AwsContext
+from cleaner.commands.merged_plans import merged_plan_history
 from cleaner.commands.writable import check_writable_folder
 from cleaner.environment import Environment, load_effective_settings, parse_instant
 from cleaner.exit_codes import BadInputError, ExitCode
@@ -38,7 +39,10 @@ def run_scan(args: argparse.Namespace, env: Environment) -> ExitCode:
         check_credentials_account(aws, settings.scan.regions, account_id)
     # Capped by the scan, so the plan.json the scan workflow uploads as apply's provenance is the capped
     # one (and the scan stops reading state and policy once the plan is full).
-    plan = scan(aws, settings.scan, now, plan_id, env.progress, limits=settings.apply)
+    history = None
+    if settings.scan.cost_explorer:
+        history = merged_plan_history(env.cwd, env.cwd / settings.plans_dir)
+    plan = scan(aws, settings.scan, now, plan_id, env.progress, limits=settings.apply, history=history)
     for stale in stale_results(plan_dir):
         stale.unlink()
         env.progress(f"removed {stale}: it belonged to the plan this scan replaces")

@@ -65,6 +65,7 @@ def run_demo(output: Path, env: Environment, program: Program) -> ExitCode:
     from cleaner.commands.scan import print_summary
     from cleaner.demo.account import DEMO_ACCOUNT_ID
     from cleaner.demo.moto_shim import install_snapstart_shim
+    from cleaner.demo.savings_seed import seed_demo_savings
     from cleaner.demo.scenario import build_demo_account, install_demo_hooks
     from cleaner.plan import plan_json_text, write_plan_files, write_text_atomically
     from cleaner.render import render_plan_markdown
@@ -84,6 +85,8 @@ def run_demo(output: Path, env: Environment, program: Program) -> ExitCode:
         env.progress(f"demo: building a simulated account {DEMO_ACCOUNT_ID} in {DEMO_REGION} (moto)")
         build_demo_account(session, DEMO_REGION, now)
         install_demo_hooks(session)
+        # What a plan is worth: code sizes, the Price List's answer, a bill with an earlier merged plan.
+        history = seed_demo_savings(session, DEMO_ACCOUNT_ID, DEMO_REGION, now)
 
         env.print("== 1. scan ==")
         env.print(
@@ -91,7 +94,13 @@ def run_demo(output: Path, env: Environment, program: Program) -> ExitCode:
             f" keep_last_n={DEMO_SETTINGS.keep_last_n}, exclude={DEMO_SETTINGS.exclude}"
         )
         plan = scan(
-            AwsContext(session=session), DEMO_SETTINGS, now, "demo", env.progress, limits=ApplyLimits()
+            AwsContext(session=session),
+            DEMO_SETTINGS,
+            now,
+            "demo",
+            env.progress,
+            limits=ApplyLimits(),
+            history=history,
         )
         json_path, md_path = write_plan_files(plan_dir, plan, render_plan_markdown(plan))
         original_path = output / "original-plan.json"

@@ -5,11 +5,14 @@ create/update, so no simulated version would ever have SnapStart. This patch sto
 function object; `publish_version` copies that object, so every version keeps the value it was
 published with, as on AWS. It works in-process (`mock_aws`) and with `ThreadedMotoServer`.
 
-Only the demo, the sandbox and the tests install it: the product never relies on moto.
+It also answers Lambda's GetAccountSettings (`install_account_settings_shim`), which moto lacks.
+
+Only the demo, the sandbox and the tests install them: the product never relies on moto.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _INSTALLED_FLAG = "_snapstart_cleaner_shim"
@@ -49,3 +52,44 @@ def install_snapstart_shim() -> None:
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
     LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
     setattr(LambdaFunction, _INSTALLED_FLAG, True)
+    install_account_settings_shim()
+
+
+# Lambda's default code storage limit per region: 75 GiB.
+DEFAULT_CODE_STORAGE_LIMIT = 75 * 1024**3
+_ACCOUNT_SETTINGS_FLAG = "_snapstart_cleaner_account_settings"
+
+
+def install_account_settings_shim() -> None:
+    """GetAccountSettings, which moto 5.2 does not implement (404 "Not yet implemented"): the default
+    75 GiB code storage limit, and as usage the code size of every function's `$LATEST` and published
+    versions moto holds in the region (what AWS counts, layers aside). Works in-process and with
+    `ThreadedMotoServer`."""
+    from moto.awslambda import urls
+    from moto.awslambda.responses import LambdaResponse
+
+    if getattr(LambdaResponse, _ACCOUNT_SETTINGS_FLAG, False):
+        return
+
+    def get_account_settings(self: Any) -> str:
+        groups = list(self.backend._lambdas._functions.values())
+        functions = [f for group in groups for f in (group["latest"], *group["versions"])]
+        return json.dumps(
+            {
+                "AccountLimit": {
+                    "TotalCodeSize": DEFAULT_CODE_STORAGE_LIMIT,
+                    "CodeSizeUnzipped": 262144000,
+                    "CodeSizeZipped": 52428800,
+                    "ConcurrentExecutions": 1000,
+                    "UnreservedConcurrentExecutions": 1000,
+                },
+                "AccountUsage": {
+                    "TotalCodeSize": sum(int(f.code_size) for f in functions),
+                    "FunctionCount": len(groups),
+                },
+            }
+        )
+
+    LambdaResponse.get_account_settings = get_account_settings  # type: ignore[attr-defined]
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/account-settings/?$"] = LambdaResponse.dispatch
+    setattr(LambdaResponse, _ACCOUNT_SETTINGS_FLAG, True)

@@ -19,6 +19,7 @@ from cleaner.render.chart import savings_chart
 from cleaner.render.filters import body_margin, paragraph, render_paragraph, template
 from cleaner.render.price_rows import price_rows
 from cleaner.render.rows import by_savings, group_by_function, is_routine, routine_kept
+from cleaner.render.savings import savings_section
 
 # The per-function table of a pull request body lists this many functions, the rest in one row.
 BODY_TABLE_ROWS = 100
@@ -76,7 +77,7 @@ def _head(
     rest = billed[len(shown) :]
     reasons = _reason_rows(plan)
     limits = plan.apply_limits
-    return render_paragraph(
+    head = render_paragraph(
         "plan-head.md.j2",
         plan=plan,
         s=plan.summary,
@@ -100,6 +101,7 @@ def _head(
         dropped_count=len(dropped),
         dropped_savings=total_usd([e.estimated_monthly_cost_usd for e in dropped]),
     )
+    return head + savings_section(plan)  # cleaner.render.savings: "" for plans without its records
 
 
 def _function_blocks(plan: Plan) -> Iterator[str]:

@@ -22,6 +22,12 @@ def _price_text(price: RegionPrice, per_month: float, regions: int) -> str:
     monthly = f"{usd(per_month)} per GB-month"
     if price.source is PriceSource.SETTING:
         return f"{monthly}, set in `[tool.cleaner.cache_prices]`"
+    if price.source is PriceSource.PRICE_LIST:
+        effective = "—" if price.effective_on is None else price.effective_on.isoformat()
+        return markdown_text(
+            f"{monthly}, AWS Price List at scan time ({price.usage_type}, SKU {price.sku},"
+            f" effective {effective})"
+        )
     if price.source is PriceSource.PUBLISHED:
         where = price.published_at or ""
         # An autolink only of an address the plan's pattern allows (no space, `>` or `|` can be in it).

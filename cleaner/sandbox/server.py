@@ -9,11 +9,13 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
 from cleaner.environment import Environment
 from cleaner.exit_codes import BadInputError, ExitCode
+from cleaner.sandbox.price_list import PriceListEndpoint
 
 SANDBOX_REGION = "us-east-1"
 # moto accepts any key; these say what they are wherever they end up (a shell history, a log).
@@ -28,10 +30,14 @@ class SandboxOptions:
     versions: int = 10
 
 
-def export_lines(port: int) -> list[str]:
-    """What to paste where the commands run: the endpoint, throwaway credentials and the region."""
+def export_lines(port: int, pricing_port: int | None = None) -> list[str]:
+    """What to paste where the commands run: the endpoint, the Price List's (moto has none: the
+    sandbox serves one on `pricing_port`, by default the next port), throwaway credentials and the
+    region."""
+    pricing = port + 1 if pricing_port is None else pricing_port
     return [
         f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}",
+        f"export AWS_ENDPOINT_URL_PRICING=http://127.0.0.1:{pricing}",
         f"export AWS_ACCESS_KEY_ID={SANDBOX_KEY} AWS_SECRET_ACCESS_KEY={SANDBOX_KEY}"
         f" AWS_REGION={SANDBOX_REGION} AWS_DEFAULT_REGION={SANDBOX_REGION}",
     ]
@@ -146,11 +152,13 @@ def run_sandbox(options: SandboxOptions, env: Environment, stop: threading.Event
         )
         env.progress(f"sandbox: building a simulated account on {endpoint} (moto, in memory)")
         described = _seed(session, options, env)
-        for line in _banner(endpoint, port, described):
-            env.print(line)
-        env.stdout.flush()  # a pipe buffers: whoever waits for the export lines must see them now
-        while not stop.wait(0.5):
-            pass
+        seed_bill(env.clock().replace(microsecond=0))
+        with _price_list(port + 1 if options.port else 0) as prices:
+            for line in _banner(endpoint, port, described, int(prices.url.rsplit(":", 1)[1])):
+                env.print(line)
+            env.stdout.flush()  # a pipe buffers: whoever waits for the export lines must see them now
+            while not stop.wait(0.5):
+                pass
     except KeyboardInterrupt:
         pass
     finally:
@@ -160,12 +168,44 @@ def run_sandbox(options: SandboxOptions, env: Environment, stop: threading.Event
     return ExitCode.OK
 
 
-def _banner(endpoint: str, port: int, described: str) -> list[str]:
+def _price_list(port: int) -> PriceListEndpoint:
+    try:
+        return PriceListEndpoint(port=port)
+    except OSError as error:
+        raise BadInputError(
+            f"--port {port - 1}: the sandbox's Price List cannot listen on 127.0.0.1:{port}, the next port:"
+            f" {error.strerror or error} (pick another --port; --port 0 takes free ones)"
+        ) from error
+
+
+def seed_bill(now: datetime) -> None:
+    """What a plan is worth, beyond moto: the demo's code sizes (the demo's account only) and a Cost
+    Explorer history (the cache's daily cost, a step down 24 days ago), queued on moto's Cost Explorer."""
+    from cleaner.demo.account import DEMO_ACCOUNT_ID
+    from cleaner.demo.savings_seed import (
+        DEMO_CODE_SIZES,
+        DEMO_DAILY_AFTER,
+        DEMO_DAILY_BEFORE,
+        DEMO_MERGED_DAYS_AGO,
+        cost_and_usage_result,
+        queue_cost_results,
+        seed_code_sizes,
+        stepped_history,
+    )
+
+    seed_code_sizes(DEMO_ACCOUNT_ID, SANDBOX_REGION, DEMO_CODE_SIZES)
+    daily = stepped_history(now, SANDBOX_REGION, DEMO_MERGED_DAYS_AGO, DEMO_DAILY_BEFORE, DEMO_DAILY_AFTER)
+    queue_cost_results([cost_and_usage_result(daily)], DEMO_ACCOUNT_ID)
+
+
+def _banner(endpoint: str, port: int, described: str, pricing_port: int) -> list[str]:
     return [
         f"Sandbox: a simulated AWS account on {endpoint}, {SANDBOX_REGION}: {described}.",
-        "Versions are dated relative to now. Point the commands at it, in another terminal:",
+        "Versions are dated relative to now; a Price List on port"
+        f" {pricing_port} and a Cost Explorer history are seeded. Point the commands at it, in another"
+        " terminal:",
         "",
-        *export_lines(port),
+        *export_lines(port, pricing_port),
         "",
         "Drift while a plan waits: snapstart-cleaner sandbox invoke FN:VERSION [--count N]",
         "                          snapstart-cleaner sandbox alias FN NAME VERSION",

@@ -10,10 +10,12 @@ from cleaner.exit_codes import BadInputError
 from cleaner.inventory import Evidence, Function, VersionKey
 from cleaner.plan import Plan
 from cleaner.planner import build_plan, cap_deletions, plan_pricing
+from cleaner.savings import PlanHistory, Savings
 from cleaner.scan.context import Progress
 from cleaner.scan.ledger import WarningLog
 from cleaner.scan.rank_order import check_in_rank_order
 from cleaner.scan.region import RegionScan, scan_regions
+from cleaner.scan.savings import read_bill, read_price_list, read_storage
 from cleaner.settings import ApplyLimits, ScanSettings
 
 # A usage window shorter than a week misses weekly jobs.
@@ -48,21 +50,27 @@ def scan(
     progress: Progress,
     *,
     limits: ApplyLimits,
+    history: PlanHistory | None = None,
 ) -> Plan:
     """The plan of one account's regions, as apply will take it: at most
-    `limits.max_deletions_per_apply` deletions (planner.cap_deletions), the largest savings first."""
+    `limits.max_deletions_per_apply` deletions (planner.cap_deletions), the largest savings first.
+    `history`: the plans merged on the default branch, for the bill's measured changes."""
     regions = resolve_regions(settings, aws)
     account_id = aws.account_id(regions[0])
     first = WarningLog()
     note = short_lookback_note(settings)
     if note:
         first.notes.append(note)
+    history = history or PlanHistory()
+    savings_notes = list(history.notes)
     region_scans = [RegionScan(aws, region, settings, now, WarningLog(), progress) for region in regions]
     scan_regions(region_scans, aws.performance.max_concurrent_regions)
+    # Before the last stage: it ranks would-be candidates by their savings, at these prices.
+    price_list = read_price_list(aws, regions, settings, savings_notes, progress)
     cap = limits.max_deletions_per_apply
     unchecked = check_in_rank_order(
         region_scans,
-        plan_pricing(regions, settings),
+        plan_pricing(regions, settings, price_list),
         now,
         cap,
         aws.performance.max_concurrent_regions,
@@ -80,6 +88,12 @@ def scan(
     for region_scan in region_scans:
         functions += region_scan.functions
         evidence.update(region_scan.evidence)
+    savings = Savings(
+        storage=read_storage(aws, regions, savings_notes, progress),
+        bill=read_bill(aws, settings, now, account_id, plan_id, history, savings_notes, progress),
+        cost_explorer=settings.cost_explorer,
+        notes=savings_notes,
+    )
     plan = build_plan(
         plan_id=plan_id,
         account_id=account_id,
@@ -91,5 +105,7 @@ def scan(
         warnings=warnings.lines(),
         unchecked=left,
         cap=cap,
+        price_list=price_list,
+        savings=savings,
     )
     return cap_deletions(plan, limits)

@@ -158,6 +158,7 @@ from cleaner.plan import Plan, load_plan, write_plan_files
 from cleaner.policy import CONSIDERED_STATES
 from cleaner.reasons import Reason
 from cleaner.render import render_plan_markdown
+from cleaner.sandbox.price_list import PriceListEndpoint
 from cleaner.scan import batch_size, scan
 from cleaner.settings import ApplyLimits, Performance, ScanSettings
 
@@ -170,6 +171,8 @@ CLOUDFRONT = "cloudfront:ListDistributions"
 STS = "sts:GetCallerIdentity"
 GET_METRIC_STATISTICS = "cloudwatch:GetMetricStatistics"
 LIST_METRICS = "cloudwatch:ListMetrics"
+PRICE_LIST = "pricing:GetProducts"  # one per region (issue 20): moto answers 404, still one request
+COST_EXPLORER = "ce:GetCostAndUsage"  # at most two per account (issue 20)
 
 # Documented per-account, per-region rates (requests per second); see the module docstring.
 QUOTA_RPS: dict[str, float] = {
@@ -182,6 +185,8 @@ QUOTA_RPS: dict[str, float] = {
     TAGGING: 15.0,
     CLOUDFRONT: 5.0,  # assumed: not documented
     STS: 100.0,  # assumed: not documented
+    PRICE_LIST: 5.0,
+    COST_EXPLORER: 5.0,  # assumed: not confirmed in the stored docs
 }
 QUOTA_SOURCES = {
     CONTROL_PLANE: "Lambda quotas: control plane API requests, 15/s",
@@ -193,6 +198,8 @@ QUOTA_SOURCES = {
     TAGGING: "Tag Editor service quotas: GetResources 15 calls/s",
     CLOUDFRONT: "assumed 5/s (no documented per-API rate)",
     STS: "assumed 100/s (no documented per-API rate)",
+    PRICE_LIST: "Billing user guide, Price List Query API quotas: GetProducts refills 5/s (bucket 10)",
+    COST_EXPLORER: "assumed 5/s (not confirmed here); a scan sends at most two",
 }
 LIST_FUNCTIONS_PAGE = 50  # ListFunctions and ListVersionsByFunction return at most 50 items a page
 ESM_PAGE = 100  # ListEventSourceMappings default page
@@ -832,11 +839,15 @@ def scan_isolated(
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     port = server.get_host_and_port()[1]
+    # moto's server has no Price List (it answers 500, which botocore retries): the sandbox's small
+    # endpoint answers instead, one request per region as in-process moto's 404 is.
+    prices = PriceListEndpoint().__enter__()
     try:
         with tempfile.TemporaryDirectory() as out:
             env = {
                 **os.environ,
                 "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                "AWS_ENDPOINT_URL_PRICING": prices.url,
                 "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_DEFAULT_REGION": REGION,
@@ -863,6 +874,7 @@ def scan_isolated(
             measured = json.loads(child.stdout)
             plan = load_plan(Path(measured.pop("plan_json")))
     finally:
+        prices.__exit__()
         server.stop()
         werkzeug.setLevel(level)
     return measured, plan

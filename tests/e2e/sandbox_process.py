@@ -28,6 +28,11 @@ class Sandbox:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pricing_port(self) -> int:
+        line = next(line for line in self.export_lines if "AWS_ENDPOINT_URL_PRICING=" in line)
+        return int(line.rsplit(":", 1)[1])
+
     def environ(self) -> dict[str, str]:
         """A shell's environment after pasting the export lines: nothing inherited that reaches AWS."""
         exported: dict[str, str] = {}

@@ -75,6 +75,17 @@ def test_the_demo_shows_every_reason_flag_without_aws_even_with_an_endpoint_conf
     code = program(["validate", str(plan_json)], Environment(stdout=out, stderr=err, cwd=tmp_path))
     assert code == ExitCode.OK, out.getvalue() + err.getvalue()
 
+    # What the plan is worth (issue 20): the Price List's rate, storage freed, the bill and the measured
+    # change of the demo's earlier merged plan, every source answered (no note).
+    assert plan.savings is not None and plan.savings.notes == []
+    page = plan_json.with_name("plan.md").read_text().replace("\\$", "$")
+    assert "AWS Price List at scan time (Lambda-SnapStart-Cached-GB-S, SKU WRKYMVM4XSRFFQ7B" in page
+    assert re.search(
+        r"^- us-east-1: frees \d+\.\d GB \(\d+ versions\) · at \d+\.\d of 75\.0 GB → ", page, re.M
+    )
+    assert re.search(r"\*\*\$[\d,.]+\*\* in the last 30 days", page)
+    assert "- plan `demo-earlier` merged " in page and "measured \u2212$49.50/month" in page
+
 
 def test_the_demos_pages_and_commands_name_the_plan_where_it_is_from_where_the_demo_ran(
     cli: CliRunner, tmp_path: Path

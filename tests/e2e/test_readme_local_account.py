@@ -61,7 +61,7 @@ def test_the_readme_commands_scan_edit_validate_dry_run_and_apply_a_local_accoun
     shutil.copy(REPO / "pyproject.toml", clone / "pyproject.toml")  # the clone's [tool.cleaner]
     with running_sandbox(tmp_path) as sandbox:
         # What the sandbox prints is what the README shows, on its own port.
-        assert sandbox.export_lines == export_lines(sandbox.port)
+        assert sandbox.export_lines == export_lines(sandbox.port, sandbox.pricing_port)
         environ = sandbox.environ()
         outputs = []
         for command in COMMANDS:
@@ -74,6 +74,10 @@ def test_the_readme_commands_scan_edit_validate_dry_run_and_apply_a_local_accoun
         scanned = load_plan(clone / "scanned-plan.json")
         edited = load_plan(clone / "plans/local/plan.json")
         assert len(scanned.delete) >= 5
+        # The sandbox's Price List, code storage and Cost Explorer history all answered (issue 20).
+        assert scanned.pricing.regions["us-east-1"].source.value == "price_list"
+        assert scanned.savings is not None and scanned.savings.notes == []
+        assert scanned.savings.bill is not None and scanned.savings.storage["us-east-1"].used_bytes
         dropped = scanned.delete[0]
         assert outputs[1].startswith(f"keeping {dropped.function_name} {dropped.version}\n")
         assert [e.key for e in edited.delete] == [e.key for e in scanned.delete[1:]]

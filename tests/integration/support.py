@@ -34,6 +34,8 @@ SERVICES = {
     "tag": ("resourcegroupstaggingapi", "resource-groups-tagging-api"),
     "sts": ("sts", "sts"),
     "cloudfront": ("cloudfront", "cloudfront"),
+    "pricing": ("pricing", "pricing"),
+    "ce": ("ce", "cost-explorer"),
 }
 # Lambda throttles with 429 TooManyRequestsException, the others with 400 ThrottlingException.
 THROTTLING = {"lambda": ("TooManyRequestsException", 429)}

@@ -597,8 +597,10 @@ def test_the_scan_makes_no_per_version_control_plane_calls(
         "lambda:ListEventSourceMappings",
         "lambda:GetFunction",
         "lambda:GetPolicy",
+        "lambda:GetAccountSettings",  # once per region: the code storage the plan frees (issue 20)
     }
-    assert run_scan.recorder.by_bucket()[CONTROL_PLANE] == 1 + 5 + 1
+    assert calls["lambda:GetAccountSettings"] == 1
+    assert run_scan.recorder.by_bucket()[CONTROL_PLANE] == 1 + 5 + 1 + 1
 
 
 def test_get_policy_is_asked_only_about_versions_every_other_check_would_delete(
@@ -623,11 +625,19 @@ def test_a_scan_with_nothing_to_delete_stops_asking(account: SimulatedAccount, r
     plan = run_scan()
 
     assert deleted(plan) == []
-    assert set(run_scan.recorder.calls) == {
+    calls = run_scan.recorder.calls
+    # No check beyond the tag; what the plan is worth is read once per region or account regardless.
+    assert set(calls) == {
         "sts:GetCallerIdentity",
         "lambda:ListFunctions",
         "resourcegroupstaggingapi:GetResources",
+        "pricing:GetProducts",
+        "lambda:GetAccountSettings",
+        "ce:GetCostAndUsage",
     }
+    assert (
+        calls["pricing:GetProducts"] == calls["lambda:GetAccountSettings"] == calls["ce:GetCostAndUsage"] == 1
+    )
 
 
 def test_each_region_is_listed_once_and_lambda_edge_only_in_us_east_1(
@@ -694,7 +704,8 @@ def test_the_control_plane_is_paced_at_the_configured_rate(
     plan = scan(aws, ScanSettings(regions=["us-east-1"]), now, "paced", lambda _: None, limits=ApplyLimits())
 
     assert len(plan.delete) == 18
-    # ListFunctions, 6 x ListAliases, ListEventSourceMappings: a burst of 2, then one every 0.5 s.
-    assert sleeps == pytest.approx([0.5] * (8 - 2))
-    assert clock[0] == pytest.approx((8 - 2) / 2)
-    assert aws.limiter.waited_seconds == pytest.approx(3.0)
+    # ListFunctions, 6 x ListAliases, ListEventSourceMappings, GetAccountSettings: a burst of 2, then
+    # one every 0.5 s.
+    assert sleeps == pytest.approx([0.5] * (9 - 2))
+    assert clock[0] == pytest.approx((9 - 2) / 2)
+    assert aws.limiter.waited_seconds == pytest.approx(3.5)

@@ -124,6 +124,7 @@ def assert_renders_as_plan_page(
         "To delete",
         "How to keep a version",
         "Kept",
+        *(["What this plan is worth"] if plan.savings else []),
         *(["Rows by function"] if shown else []),
         *(["Kept versions"] if kept_shown else []),
         "Settings used",
@@ -139,6 +140,8 @@ def assert_renders_as_plan_page(
             "Rows by function": len(shown),
             "Kept versions": int(kept_shown and bool(notable)),
             "Settings used": 1,
+            # The bill's weekly table (cleaner.render.savings).
+            "What this plan is worth": int(bool(plan.savings and plan.savings.bill)),
         }
     )
     assert Counter(t.section for t in tables) == +expected

@@ -102,6 +102,7 @@ FIELD_CHANGES: dict[str, object] = {
     "invocations_in_window": 12.0,
     "estimated_monthly_cost_usd": 0.0,
     "details": ["approved by me"],
+    "code_size_bytes": 1,
     "reasons": None,  # a delete entry has exactly one valid value: unchangeable by construction
 }
 
