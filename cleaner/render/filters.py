@@ -49,6 +49,13 @@ def last_invoked(entry: PlanEntry) -> str:
     return "none in window" if entry.last_invoked is None else when(entry.last_invoked)
 
 
+def last_invoked_day(entry: PlanEntry) -> str:
+    """`last_invoked` in a narrow column: the day only, and no line break in "none in window"."""
+    if entry.invocations_in_window is None:
+        return "not checked"
+    return "none" if entry.last_invoked is None else f"{entry.last_invoked:%Y-%m-%d}"
+
+
 def memory(value: int) -> str:
     return f"{value:,} MB"
 
