@@ -46,7 +46,7 @@ def _pushed_sha(env: Environment) -> str:
 
 
 def establish_approval(
-    plan_path: Path, plan: Plan, settings: Settings, env: Environment
+    plan_path: Path, plan: Plan, settings: Settings, env: Environment, dry_run: bool = False
 ) -> tuple[Approval, PullRequestReporter]:
     """Through the GitHub API alone: commit (GITHUB_SHA) -> merged PR -> every rule of the two-person
     rule (`cleaner.apply_requirements`)."""
@@ -59,7 +59,7 @@ def establish_approval(
         ) from error
     target = GitHubTarget.from_environ(env.environ)
     repo = open_repository(env.environ)
-    approval = check_approval(repo, target, sha, relative, plan, settings)
+    approval = check_approval(repo, target, sha, relative, plan, settings, dry_run)
     return approval, PullRequestReporter(repo, approval.pr_number)
 
 
