@@ -8,7 +8,6 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
-from cleaner.apply_result import EntryResult
 from cleaner.plan import PlanEntry
 from cleaner.render.markdown import html_text, markdown_code, markdown_text
 
@@ -60,13 +59,6 @@ def memory(value: int) -> str:
     return f"{value:,} MB"
 
 
-def why(entry: EntryResult) -> str:
-    """Reasons and AWS's message in one cell, the message cut so the name columns keep their room."""
-    message = entry.message if len(entry.message) <= 300 else entry.message[:299] + "…"
-    said = ": ".join(part for part in (", ".join(entry.reasons), message) if part)
-    return markdown_text(said) if said else "—"
-
-
 def body_margin(limit: int) -> int:
     """The room a text for a body or comment of at most `limit` characters leaves unused, for GitHub
     counting some characters differently from Python: 1,024 at the real limit, proportionally less for
@@ -100,7 +92,6 @@ def _environment() -> Environment:
     environment.filters["seconds"] = seconds
     environment.filters["when"] = when
     environment.filters["last_invoked"] = last_invoked
-    environment.filters["why"] = why
     environment.globals["plural"] = plural
     return environment
 
