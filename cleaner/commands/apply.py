@@ -38,7 +38,7 @@ def check_limits(plan: Plan, plan_path: Path, limits: ApplyLimits, env: Environm
         raise BadInputError(
             f"{plan_path}: {len(plan.delete)} deletions exceed max_deletions_per_apply"
             f" ({limits.max_deletions_per_apply}): split the plan (drop entries) or raise the limit in"
-            " [tool.cleaner]"
+            " `[tool.cleaner]`"
         )
 
 

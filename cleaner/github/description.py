@@ -133,7 +133,7 @@ def read_branch_plans(
             if f.status != "removed" and PLAN_FILE.match(f.filename) and f.filename.endswith(PLAN_JSON)
         )
     if not paths:
-        raise Refused(f"pull request #{pr.number} changes no `plans/<plan-id>/{PLAN_JSON}`; nothing changed.")
+        raise Refused(f"pull request #{pr.number} changes no `plans/PLAN_ID/{PLAN_JSON}`; nothing changed.")
     with github_call(f"GET /repos/{name}/pulls/{pr.number}/commits"):
         commits = list(pr.get_commits())
     first_ours: Commit | None = next((c for c in commits if is_ours(c, pr.user.login)), None)
