@@ -300,7 +300,8 @@ def render_plan_body(
     not fit."""
     view = {"dropped_by": dropped_by, "dry_run": dry_run, "link": full_link, "boilerplate": boilerplate}
     whole = render_plan_markdown(plan, original, **view)  # type: ignore[arg-type]
-    if len(whole) <= limit:
+    # The same margin as a shortened body keeps: GitHub counts some characters (·, —) differently.
+    if len(whole) <= limit - body_margin(limit):
         return whole
     functions = len({(e.region, e.function_name) for e in plan.delete})
     # The notes' longest wording, so the blocks chosen with it still fit with the real one.
