@@ -102,7 +102,7 @@ def only_plan_files(facts: PullRequestFacts, plan_path: str) -> Requirement:
         return _failed(
             name,
             f"PR #{facts.number} changed {len(outside)} file(s) outside the plan folders ({shown}):"
-            f" a plan approval covers only `plans/<plan-id>/{PLAN_JSON}` and `{PLAN_MD}`; code,"
+            f" a plan approval covers only `plans/PLAN_ID/{PLAN_JSON}` and `{PLAN_MD}`; code,"
             " workflows and settings go through their own reviewed PR",
         )
     this_plan = [f for f in facts.files if f.path == plan_path and f.status != "removed"]

@@ -50,6 +50,9 @@ class ApplyResult(BaseModel):
     started_at: UtcDatetime
     finished_at: UtcDatetime
     approval: str | None = None  # how the approval was established, with --require-approval
+    # When the page the reviewers approved said another mode than the one apply ran in (the variable
+    # SNAPSTART_DRY_RUN changed between the pull request and the merge): what changed.
+    mode_note: str | None = None
     stopped: str | None = None  # why apply stopped early (e.g. SIGTERM), when it did
     entries: list[EntryResult]
     counts: dict[Outcome, int] = Field(default_factory=dict)

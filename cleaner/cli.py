@@ -72,7 +72,7 @@ def cmd_keep(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_refresh_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.refresh import run_refresh
 
-    return run_refresh(args.pr, args.head_sha, repository_settings(args, env), env)
+    return run_refresh(args.pr, args.head_sha, repository_settings(args, env), env, args.files)
 
 
 def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
@@ -203,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SHA",
         help="describe the plans at this commit, and write nothing once the branch has moved on from it"
         " (default: the pull request's head)",
+    )
+    refresh.add_argument(
+        "--files",
+        action="store_true",
+        help="also commit, as the bot (the GitHub App's token), plan.json's summary and plan.md re-rendered"
+        " when a person's edit (a removal in GitHub's web editor) left them stale",
     )
     refresh.set_defaults(handler=cmd_refresh_pr)
 

@@ -92,3 +92,17 @@ def load_apply_settings(args: argparse.Namespace, env: Environment) -> Settings:
         max_deletions_per_apply=args.max_deletions,
         required_approvals=args.required_approvals,
     )
+
+
+# The repository variable that decides whether apply deletes (apply.yml: a dry run unless it is `false`).
+DRY_RUN_VARIABLE = "SNAPSTART_DRY_RUN"
+
+
+def merge_is_dry_run(environ: Mapping[str, str]) -> bool | None:
+    """What merging the plan pull request does, as the jobs that render its description see the
+    repository variable SNAPSTART_DRY_RUN (passed into their env): a dry run unless it is `false`, as
+    apply.yml runs apply. None when the variable is not passed at all (a run outside those jobs): the
+    page then says what merging depends on instead."""
+    if DRY_RUN_VARIABLE not in environ:
+        return None
+    return environ[DRY_RUN_VARIABLE].strip().lower() != "false"

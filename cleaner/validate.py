@@ -34,12 +34,20 @@ class ValidationReport:
         return not self.findings
 
 
-# The section only the original plan can derive: a validation without it cannot check it.
+# The section only the original plan can derive, and the counts that mention it: a validation without
+# the original cannot check them.
 _DROPPED_SECTION = re.compile(r"^## Dropped in review\n.*?(?=^## )", re.MULTILINE | re.DOTALL)
+_DROPPED_COUNT = re.compile(r", and [0-9,]+ dropped in review")
+# Who dropped a version: only the pull request's commits say (`cleaner.github.description`).
+_DROPPED_BY = re.compile(r" — by \S+$", re.MULTILINE)
 
 
 def without_dropped_section(markdown: str) -> str:
-    return _DROPPED_SECTION.sub("", markdown, count=1)
+    return _DROPPED_COUNT.sub("", _DROPPED_SECTION.sub("", markdown, count=1))
+
+
+def without_dropped_by(markdown: str) -> str:
+    return _DROPPED_BY.sub("", markdown)
 
 
 def check_derived(plan: Plan, markdown: str | None, original: Plan | None = None) -> list[Finding]:
@@ -59,7 +67,8 @@ def check_derived(plan: Plan, markdown: str | None, original: Plan | None = None
         if original is not None:
             # Either the page listing what review dropped, or (a note, not an error: the README's and
             # older reviewers' `render` without --against) the page without that section.
-            in_sync = markdown in (render_plan_markdown(plan.with_derived_summary(), original), rendered)
+            unattributed = without_dropped_by(markdown)
+            in_sync = unattributed in (render_plan_markdown(plan.with_derived_summary(), original), rendered)
         else:
             in_sync = without_dropped_section(markdown) == rendered
         if not in_sync:

@@ -38,7 +38,7 @@ def check_limits(plan: Plan, plan_path: Path, limits: ApplyLimits, env: Environm
         raise BadInputError(
             f"{plan_path}: {len(plan.delete)} deletions exceed max_deletions_per_apply"
             f" ({limits.max_deletions_per_apply}): split the plan (drop entries) or raise the limit in"
-            " [tool.cleaner]"
+            " `[tool.cleaner]`"
         )
 
 
@@ -63,15 +63,16 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
         plan = load_plan(plan_path)
         check_limits(plan, plan_path, settings.apply, env)
         approval_text: str | None = None
+        mode_note: str | None = None
         if args.require_approval:
             from cleaner.commands.approval import establish_approval, refusal_markdown
 
-            approval, reporter = establish_approval(plan_path, plan, settings, env)
+            approval, reporter = establish_approval(plan_path, plan, settings, env, args.dry_run)
             if not approval.ok:
                 env.print(f"Apply refused: {approval.reason}. Nothing was deleted.")
                 reporter.comment(refusal_markdown(approval), env)
                 return ExitCode.FAILURES
-            approval_text = approval.reason
+            approval_text, mode_note = approval.reason, approval.mode_note
         session = env.aws_session() if env.aws_session else None
         aws = AwsContext(session=session, performance=settings.performance)
         account_id = aws.account_id(plan.regions[0])
@@ -127,6 +128,7 @@ def run_apply(args: argparse.Namespace, settings: Settings, env: Environment) ->
             started_at=started_at,
             finished_at=env.clock(),
             approval=approval_text,
+            mode_note=mode_note,
             stopped=applier.stopped_by,
             entries=entries,
             counts=count_outcomes(entries),

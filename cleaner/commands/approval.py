@@ -46,7 +46,7 @@ def _pushed_sha(env: Environment) -> str:
 
 
 def establish_approval(
-    plan_path: Path, plan: Plan, settings: Settings, env: Environment
+    plan_path: Path, plan: Plan, settings: Settings, env: Environment, dry_run: bool = False
 ) -> tuple[Approval, PullRequestReporter]:
     """Through the GitHub API alone: commit (GITHUB_SHA) -> merged PR -> every rule of the two-person
     rule (`cleaner.apply_requirements`)."""
@@ -59,19 +59,47 @@ def establish_approval(
         ) from error
     target = GitHubTarget.from_environ(env.environ)
     repo = open_repository(env.environ)
-    approval = check_approval(repo, target, sha, relative, plan, settings)
+    approval = check_approval(repo, target, sha, relative, plan, settings, dry_run)
     return approval, PullRequestReporter(repo, approval.pr_number)
 
 
+# What to do about a failed rule, now that the pull request is merged and nothing was deleted.
+_NEXT_STEPS = {
+    "approvals": "a plan needs an approving review, after its last change, by a writer who did not"
+    " change it or ask for a change, before it is merged",
+    "page_is_the_plan": "the description must be what the plans render to: leave it to the bot (plan-check"
+    " re-renders it after an edit)",
+    "only_plan_files": "a plan pull request may change only plan folders: put code, workflow and settings"
+    " changes in a pull request of their own",
+    "provenance": "a plan must come from the scan workflow on the default branch, edited by removals only",
+    "applied_once": "a plan folder already on the default branch is never applied again",
+    "verified_bot_commits": "only the bot's own commits (signed by GitHub) may carry the bot's name: do not"
+    " push as the bot",
+    "attributable_commits": "every commit must belong to a GitHub account: commit with your account's e-mail",
+}
+RESCAN = (
+    'run the scan workflow (Actions, scan, "Run workflow") for a new plan pull request; every'
+    " version is re-verified before it is deleted."
+)
+
+
 def refusal_markdown(approval: Approval) -> str:
-    """The refusal as a PR comment. Messages quote names a PR's author chose (file paths, branches,
+    """The refusal as a PR comment: what failed first, then what to do now that the pull request is
+    merged, then the rules that passed. Messages quote names a PR's author chose (file paths, branches,
     e-mails): each is escaped, so none can break the list or hide the rest of the comment."""
     lines = ["**SnapStart Cleaner:** Apply refused. Nothing was deleted.", ""]
     if approval.requirements:
-        lines += [
-            f"- {'passed' if r.ok else '**failed**'} `{r.name}`: {markdown_text(r.message)}"
-            for r in approval.requirements
-        ]
+        failed = [r for r in approval.requirements if not r.ok]
+        passed = [r for r in approval.requirements if r.ok]
+        lines += [f"- **failed** `{r.name}`: {markdown_text(r.message)}" for r in failed]
+        hints = [_NEXT_STEPS[r.name] for r in failed if r.name in _NEXT_STEPS]
+        step = (
+            f"{'; '.join(hints)}. To go on, {RESCAN}"
+            if hints
+            else f"To go on, {RESCAN[0].upper()}{RESCAN[1:]}"
+        )
+        lines += ["", f"**Next step:** this pull request is merged and will not be applied. {step}", ""]
+        lines += [f"- passed `{r.name}`: {markdown_text(r.message)}" for r in passed]
     else:
         lines.append(markdown_text(approval.reason))
     return "\n".join(lines) + "\n"
@@ -88,6 +116,11 @@ def report_refusal(message: str, env: Environment, reporter: PullRequestReporter
             env.progress(f"warning: could not find the pull request to report the refusal: {error.message}")
             return
         reporter = PullRequestReporter(repo, found.pr.number if found.pr else None)
+    # The runner's checkout is no one's business on the pull request: paths relative to it.
+    for root in {str(env.cwd.resolve()), str(env.cwd)}:
+        message = message.replace(root.rstrip("/") + "/", "")
     reporter.comment(
-        f"**SnapStart Cleaner:** Apply refused: {markdown_text(message)}\n\nNothing was deleted.\n", env
+        f"**SnapStart Cleaner:** Apply refused: {markdown_text(message)}\n\nNothing was deleted."
+        f" **Next step:** fix that, then {RESCAN}\n",
+        env,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
-from cleaner.environment import Environment
+from cleaner.environment import Environment, merge_is_dry_run
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import open_repository
 from cleaner.github.plan_pr import FailedAccount, PlanFiles, PlanSet, publish_plan
@@ -51,6 +51,7 @@ def run_open_pr(
         [read_plan_files(plan_dir, settings.plans_dir) for plan_dir in plan_dirs],
         [FailedAccount.parse(text) for text in failed or []],
         {account.id: account.name for account in settings.accounts if account.name},
+        dry_run=merge_is_dry_run(env.environ),
     )
     repo = open_repository(env.environ)
     result = publish_plan(repo, plans, settings.github, env.progress)

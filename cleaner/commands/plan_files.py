@@ -69,12 +69,27 @@ def _validate(plan_json: Path, against: Path | None, output_format: str, env: En
     original = load_plan(against) if against is not None else None
     findings = check_derived(plan, markdown, original)
     dropped = []
+    note = None
     if original is not None:
         report = check_removals_only(plan, original)
+        if report.ok and findings:
+            # A removals-only edit that left the derived parts as they were: what GitHub's web editor
+            # makes of deleting an entry. Valid: the summary and plan.md follow from the entries, and the
+            # bot re-renders them (refresh-pr --files); apply reads only the entries.
+            stale = " and ".join(
+                sorted({"the summary" if f.file != "plan.md" else "plan.md" for f in findings})
+            )
+            note = (
+                f"{stale} not re-rendered after review removed {len(report.dropped)} entries (stale, as"
+                " after an edit in GitHub's web editor): the bot re-renders them, or run `snapstart-cleaner"
+                " render PLAN_JSON --against ORIGINAL_JSON`"
+            )
+            findings = []
         findings += report.findings
         dropped = report.dropped
     lines = locate_lines(plan_json.read_text(encoding="utf-8"))
-    note = dropped_note(markdown, dropped) if not findings else None
+    if note is None and not findings:
+        note = dropped_note(markdown, dropped)
 
     def where(finding: Finding) -> tuple[str, int]:
         if finding.file == "plan.md":

@@ -63,6 +63,8 @@ class Approval(BaseModel):
     pr_number: int | None = None
     approvers: list[str] = Field(default_factory=list)
     requirements: list[RequirementResult] = Field(default_factory=list)
+    # The page said another mode than apply runs in: what changed (apply follows the variable).
+    mode_note: str | None = None
 
 
 def _result(requirement: Requirement) -> RequirementResult:
@@ -76,6 +78,7 @@ def check_approval(
     plan_path: str,
     plan: Plan,
     settings: Settings,
+    dry_run: bool = False,
 ) -> Approval:
     """Establish, through the API, that `plan` (at `plan_path` in commit `sha`) may be applied: every
     rule of the two-person rule holds. Every rule is evaluated, so a refusal names all that is wrong."""
@@ -92,6 +95,7 @@ def check_approval(
     facts = gather_pull_request_facts(repo, pr, sha, plan_path)
     approval, approvers = approvals(facts, plan_path, settings.apply.required_approvals, bot_logins)
     provenance = _provenance(repo, target, plan)
+    page, page_dry_run = _page(repo, pr, settings, dry_run)
     requirements = [
         found.requirement,
         only_plan_files(facts, plan_path),
@@ -100,8 +104,9 @@ def check_approval(
         attributable_commits(facts),
         verified_bot_commits(facts, bot_logins),
         approval,
-        page_is_the_plan(pr.number, _page(repo, pr, settings)),
+        page_is_the_plan(pr.number, page),
     ]
+    mode_note = _mode_note(page_dry_run, dry_run)
     failed = [r for r in requirements if not r.ok]
     if failed:
         return Approval(
@@ -110,6 +115,7 @@ def check_approval(
             pr_number=pr.number,
             approvers=approvers,
             requirements=[_result(r) for r in requirements],
+            mode_note=mode_note,
         )
     merged_at = f"{pr.merged_at:%Y-%m-%d %H:%M UTC}" if pr.merged_at else "?"
     return Approval(
@@ -121,21 +127,48 @@ def check_approval(
         pr_number=pr.number,
         approvers=approvers,
         requirements=[_result(r) for r in requirements],
+        mode_note=mode_note,
     )
 
 
-def _page(repo: Repository, pr: PullRequest, settings: Settings) -> PageFacts:
+def _page(
+    repo: Repository, pr: PullRequest, settings: Settings, dry_run: bool
+) -> tuple[PageFacts, bool | None]:
     """The title and description the merged PR carries, and what its plans render to (as refresh-pr
-    writes them: the plans at the PR's last head, "Dropped in review" against the bot's first commit)."""
+    writes them: the plans at the PR's last head, "Dropped in review" against the bot's first commit);
+    and what the page said merging does. The page was rendered with SNAPSTART_DRY_RUN as it was then:
+    rendered with apply's mode first, then the other (the variable changed since: apply follows it, and
+    says so), then without one (a job that was not given the variable)."""
     title, body = pr.title or "", pr.body or ""
     try:
         on_branch = read_branch_plans(repo, pr, pr.head.sha)
     except Refused as refusal:
-        return PageFacts(title, body, None, None, _NOTHING_CHANGED.sub("", refusal.reply))
+        return PageFacts(title, body, None, None, _NOTHING_CHANGED.sub("", refusal.reply)), None
     except BadInputError as error:
-        return PageFacts(title, body, None, None, error.message)
-    expected_title, expected_body = description(repo, pr, on_branch.plan_set(settings))
-    return PageFacts(title, body, expected_title, expected_body)
+        return PageFacts(title, body, None, None, error.message), None
+    tried = []
+    for mode in (dry_run, not dry_run, None):
+        expected_title, expected_body = description(repo, pr, on_branch.plan_set(settings, dry_run=mode))
+        tried.append(PageFacts(title, body, expected_title, expected_body))
+        if page_is_the_plan(pr.number, tried[-1]).ok:
+            return tried[-1], mode
+    return tried[0], None  # the refusal compares the page with apply's own mode
+
+
+def _mode_note(page_dry_run: bool | None, dry_run: bool) -> str | None:
+    """What to say when the page the reviewers read said another mode than apply runs in."""
+    if page_dry_run is None or page_dry_run == dry_run:
+        return None
+    if dry_run:
+        return (
+            "The page said merging deletes, but the repository variable `SNAPSTART_DRY_RUN` is no longer"
+            " `false`: apply follows the variable at merge, so this was a dry run and nothing was deleted."
+            " To delete, set it to `false`; the next scan's pull request will delete."
+        )
+    return (
+        "The page said merging is a dry run, but the repository variable `SNAPSTART_DRY_RUN` is `false`"
+        " now: apply follows the variable at merge, so it deleted."
+    )
 
 
 def _provenance(repo: Repository, target: GitHubTarget, merged: Plan) -> Requirement:

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from github import GithubException
 from github.Commit import Commit
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from cleaner.apply_requirements import PLAN_FILE
-from cleaner.exit_codes import ExitCode
+from cleaner.apply_requirements import PLAN_FILE, WEB_FLOW, requested_by
+from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import github_call
 from cleaner.github.plan_pr import is_ours
 from cleaner.github.plan_set import PlanFiles, PlanSet
@@ -36,7 +36,7 @@ from cleaner.github.trailers import (
     scanned_accounts_in,
 )
 from cleaner.plan import PLAN_JSON, Plan, parse_plan, plan_json_text
-from cleaner.render import render_plan_markdown
+from cleaner.render import DroppedBy, render_plan_markdown
 from cleaner.settings import Settings
 from cleaner.validate import check_removals_only
 
@@ -70,6 +70,8 @@ class BranchPlans:
     first_ours: Commit  # the bot's first commit: the scan's plans and the accounts it could not scan
     failed: Sequence[FailedAccount]
     scanned: Sequence[ScannedAccount] = ()  # the plans open-pr summarised without committing them
+    # By plan path: who dropped each version review dropped, as the pull request's commits say.
+    dropped_by: Mapping[str, DroppedBy] = field(default_factory=dict)
 
     @property
     def dropped_count(self) -> int:
@@ -80,23 +82,34 @@ class BranchPlans:
             total += sum(entry.key not in remaining for entry in plan.scanned.delete)
         return total
 
-    def plan_set(self, settings: Settings, edited: Mapping[str, Plan] | None = None) -> PlanSet:
+    def plan_set(
+        self,
+        settings: Settings,
+        edited: Mapping[str, Plan] | None = None,
+        *,
+        dropped_by: Mapping[str, DroppedBy] | None = None,
+        dry_run: bool | None = None,
+    ) -> PlanSet:
         """The plans as a `PlanSet`, each page re-rendered with what review dropped from the scan's
-        plan; `edited` replaces plans (by path) with versions not committed yet (keep's)."""
+        plan and by whom, its summary derived from its entries (whatever a person wrote in it);
+        `edited` replaces plans (by path) with versions not committed yet (keep's), `dropped_by` adds
+        who dropped those; `dry_run`: what merging does, for the description."""
         files = []
         for plan in self.plans:
-            current = (edited or {}).get(plan.path, plan.current)
+            current = (edited or {}).get(plan.path, plan.current).with_derived_summary()
+            who = {**self.dropped_by.get(plan.path, {}), **(dropped_by or {}).get(plan.path, {})}
             files.append(
                 PlanFiles(
                     plan=current,
                     plan_json=plan_json_text(current),
-                    plan_md=render_plan_markdown(current, plan.scanned),
+                    plan_md=render_plan_markdown(current, plan.scanned, dropped_by=who),
                     repo_dir=plan.repo_dir,
                     original=plan.scanned,
+                    dropped_by=who,
                 )
             )
         names = {account.id: account.name for account in settings.accounts if account.name}
-        return PlanSet(files, self.failed, names, self.scanned)
+        return PlanSet(files, self.failed, names, self.scanned, dry_run=dry_run)
 
 
 def is_plan_pull_request(repo: Repository, pr: PullRequest, settings: Settings) -> bool:
@@ -120,9 +133,10 @@ def read_branch_plans(
             if f.status != "removed" and PLAN_FILE.match(f.filename) and f.filename.endswith(PLAN_JSON)
         )
     if not paths:
-        raise Refused(f"pull request #{pr.number} changes no `plans/<plan-id>/{PLAN_JSON}`; nothing changed.")
+        raise Refused(f"pull request #{pr.number} changes no `plans/PLAN_ID/{PLAN_JSON}`; nothing changed.")
     with github_call(f"GET /repos/{name}/pulls/{pr.number}/commits"):
-        first_ours: Commit | None = next((c for c in pr.get_commits() if is_ours(c, pr.user.login)), None)
+        commits = list(pr.get_commits())
+    first_ours: Commit | None = next((c for c in commits if is_ours(c, pr.user.login)), None)
     if first_ours is None:
         raise Refused("this pull request has no commit by the bot that opened it; nothing changed.")
     found: list[PlanOnBranch] = []
@@ -143,7 +157,47 @@ def read_branch_plans(
         found.append(PlanOnBranch(path, current, scanned))
     message = first_ours.commit.message
     failed = failed_accounts_in(message, progress)
-    return BranchPlans(head_sha, found, first_ours, failed, _summarised(message, found, progress))
+    later = commits[[c.sha for c in commits].index(first_ours.sha) + 1 :]
+    dropped_by = _dropped_by(repo, later, found, pr.user.login)
+    return BranchPlans(head_sha, found, first_ours, failed, _summarised(message, found, progress), dropped_by)
+
+
+def _editor(commit: Commit, bot: str) -> str | None:
+    """Who made a commit's edit: for the bot's commit, who asked for it (`Requested-by:`; none for the
+    bot's re-rendering, which drops nothing); otherwise the account GitHub attributes it to."""
+    if is_ours(commit, bot):
+        asked = requested_by(commit.commit.message)
+        return asked[0] if asked else None
+    for user in (commit.author, commit.committer):
+        if user is not None and user.login != WEB_FLOW:
+            return str(user.login)
+    return None
+
+
+def _dropped_by(
+    repo: Repository, commits: Sequence[Commit], plans: Sequence[PlanOnBranch], bot: str
+) -> dict[str, DroppedBy]:
+    """By plan path, who dropped each version review dropped: the editor of the commit after which it
+    is no longer in `delete`, reading each plan at each commit after the bot's first. Feedback for the
+    page, never a safeguard (apply's two-person rule counts every commit's author and committer)."""
+    found: dict[str, dict[tuple[str, str, int], str]] = {plan.path: {} for plan in plans}
+    before = {plan.path: {entry.key for entry in plan.scanned.delete} for plan in plans}
+    for commit in commits:
+        editor = _editor(commit, bot)
+        for plan in plans:
+            text = _read_if_there(repo, plan.path, commit.sha)
+            try:
+                at = parse_plan(text, f"{plan.path} at {commit.sha[:12]}") if text is not None else None
+            except BadInputError:
+                continue  # a broken intermediate commit: the next one says what changed
+            keys = set() if at is None else {entry.key for entry in at.delete}
+            for key in keys - before[plan.path]:  # back in `delete`: whoever dropped it did not keep it
+                found[plan.path].pop(key, None)
+            for key in before[plan.path] - keys:
+                if editor is not None:
+                    found[plan.path][key] = editor
+            before[plan.path] = keys
+    return dict(found)
 
 
 def _summarised(
@@ -167,6 +221,11 @@ def _summarised(
 def description(repo: Repository, pr: PullRequest, plans: PlanSet) -> tuple[str, str]:
     """The pull request's title and body for `plans`, its review pages linked on its branch."""
     return plans.description(f"{repo.html_url}/blob/{pr.head.ref}")
+
+
+def read_text_at(repo: Repository, path: str, ref: str) -> str | None:
+    """A file's text at `ref` through the API, None when it is not there."""
+    return _read_if_there(repo, path, ref)
 
 
 def _read(repo: Repository, path: str, ref: str) -> str:

@@ -19,15 +19,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from github import InputGitTreeElement
-from github.Commit import Commit
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from cleaner.apply_requirements import MAY_APPROVE
-from cleaner.aws_names import FUNCTION_NAME_PATTERN, VERSION_PATTERN
+from cleaner.aws_names import FUNCTION_NAME_PATTERN, REGION_PATTERN, VERSION_PATTERN
 from cleaner.exit_codes import BadInputError, ExitCode
-from cleaner.github.client import GitHubApiError, github_call
+from cleaner.github.client import github_call
 from cleaner.github.description import (
     BranchPlans,
     PlanOnBranch,
@@ -36,18 +34,25 @@ from cleaner.github.description import (
     is_plan_pull_request,
     read_branch_plans,
 )
-from cleaner.github.plan_pr import signed_by_github
+from cleaner.github.plan_commit import FileText, commit_plan_files
 from cleaner.plan import PLAN_MD, Plan, PlanEntry, plan_json_text
 from cleaner.render import render_plan_markdown
 from cleaner.settings import Settings
 from cleaner.validate import check_removals_only
 
 COMMAND = "/keep"
-# The whole comment, one line: `/keep` and at least one FN:V, separated by spaces. Anything else (a
-# second line, a region, a range, prose) is refused rather than guessed at.
-_GRAMMAR = re.compile(rf"/keep((?:[ \t]+{FUNCTION_NAME_PATTERN}:{VERSION_PATTERN})+)[ \t]*")
-_ITEM = re.compile(rf"(?P<name>{FUNCTION_NAME_PATTERN}):(?P<version>{VERSION_PATTERN})")
-USAGE = "`/keep FUNCTION:VERSION [FUNCTION:VERSION ...]` on one line, for example `/keep orders-api:5`"
+# One version: FUNCTION:VERSION, or REGION:FUNCTION:VERSION for a plan that has the function in several
+# regions (a region is also a valid function name; the number of colons tells the forms apart).
+_ITEM = re.compile(
+    rf"(?:(?P<region>{REGION_PATTERN}):)?(?P<name>{FUNCTION_NAME_PATTERN}):(?P<version>{VERSION_PATTERN})"
+)
+# The whole comment, one line: `/keep` and at least one version, separated by spaces. Anything else (a
+# second line, a range, prose) is refused rather than guessed at.
+_GRAMMAR = re.compile(rf"/keep((?:[ \t]+{_ITEM.pattern})+)[ \t]*")
+USAGE = (
+    "`/keep FUNCTION:VERSION [FUNCTION:VERSION ...]` on one line, for example `/keep orders-api:5`"
+    " (`/keep REGION:FUNCTION:VERSION` when the function is in several regions)"
+)
 MAX_ITEMS = 100
 
 
@@ -55,12 +60,18 @@ MAX_ITEMS = 100
 class KeepItem:
     function_name: str
     version: str
+    region: str | None = None  # None: in whichever region the plan has it, when that is one region
 
     def __str__(self) -> str:
-        return f"{self.function_name}:{self.version}"
+        prefix = f"{self.region}:" if self.region else ""
+        return f"{prefix}{self.function_name}:{self.version}"
 
     def matches(self, entry: PlanEntry) -> bool:
-        return entry.function_name == self.function_name and entry.version == self.version
+        return (
+            entry.function_name == self.function_name
+            and entry.version == self.version
+            and self.region in (None, entry.region)
+        )
 
 
 def parse_keep_comment(body: str) -> list[KeepItem]:
@@ -74,7 +85,7 @@ def parse_keep_comment(body: str) -> list[KeepItem]:
         found = _ITEM.fullmatch(token)
         if found is None:  # the grammar already matched every token; kept so `found` is never None
             raise BadInputError(f"{token!r}: expected FUNCTION:VERSION")
-        item = KeepItem(found["name"], found["version"])
+        item = KeepItem(found["name"], found["version"], found["region"])
         if item not in items:
             items.append(item)
     if len(items) > MAX_ITEMS:
@@ -93,11 +104,16 @@ class Keeper:
     """Carries out one `/keep` comment on one pull request."""
 
     def __init__(
-        self, repo: Repository, settings: Settings, progress: Callable[[str], None] = lambda _: None
+        self,
+        repo: Repository,
+        settings: Settings,
+        progress: Callable[[str], None] = lambda _: None,
+        dry_run: bool | None = None,
     ) -> None:
         self.repo = repo
         self.settings = settings
         self.progress = progress
+        self.dry_run = dry_run  # what merging does, for the description (SNAPSTART_DRY_RUN)
         self.name = repo.full_name
 
     def keep(self, number: int, comment_id: int) -> KeepOutcome:
@@ -152,6 +168,10 @@ class Keeper:
                 f"{', '.join(f'`{m}`' for m in missing)}: not in the plan (not among the versions it"
                 " deletes; `/keep` only removes versions from a plan and never adds one). Nothing changed."
             )
+        ambiguous = [_choices(item, plans) for item in items if item.region is None]
+        ambiguous = [text for text in ambiguous if text]
+        if ambiguous:
+            raise Refused(f"{' '.join(ambiguous)} Nothing changed.", ExitCode.BAD_INPUT)
         for plan in plans:
             hits = [e for item in items for e in self._hits(plan.current, item)]
             if not hits:
@@ -165,9 +185,19 @@ class Keeper:
             edited.append((plan, new))
         labels = ", ".join(f"`{e.label}`" for e in dropped)
         message = self._message(edited, dropped, requester, comment_url)
-        sha = self._commit(pr, head_sha, first_ours, edited, message)
+        asked = {plan.path: {e.key: requester for e in dropped if self._in(plan, e)} for plan, _ in edited}
+        files = []
+        for plan, new in edited:
+            who = {**on_branch.dropped_by.get(plan.path, {}), **asked[plan.path]}
+            files += [
+                FileText(plan.path, plan_json_text(new)),
+                FileText(
+                    f"{plan.repo_dir}/{PLAN_MD}", render_plan_markdown(new, plan.scanned, dropped_by=who)
+                ),
+            ]
+        sha = commit_plan_files(self.repo, pr, head_sha, first_ours, files, message, self.progress)
         changed = {plan.path: new for plan, new in edited}
-        self._update_body(pr, on_branch, changed)
+        self._update_body(pr, on_branch, changed, asked)
         total = sum(changed.get(p.path, p.current).summary.delete_count for p in plans)
         return (
             f"dropped {labels} from the plan in {sha[:12]}: {'it is' if len(dropped) == 1 else 'they are'}"
@@ -195,70 +225,19 @@ class Keeper:
             f"Requested-by: {requester}\n"
         )
 
-    def _commit(
+    @staticmethod
+    def _in(plan: PlanOnBranch, entry: PlanEntry) -> bool:
+        return any(e.key == entry.key for e in plan.current.delete)
+
+    def _update_body(
         self,
         pr: PullRequest,
-        head_sha: str,
-        first_ours: Commit,
-        edited: Sequence[tuple[PlanOnBranch, Plan]],
-        message: str,
-    ) -> str:
-        name = self.name
-        elements = []
-        for plan, new in edited:
-            with github_call(f"POST /repos/{name}/git/blobs"):
-                json_blob = self.repo.create_git_blob(plan_json_text(new), "utf-8")
-                md_blob = self.repo.create_git_blob(render_plan_markdown(new, plan.scanned), "utf-8")
-            elements += [
-                InputGitTreeElement(plan.path, "100644", "blob", sha=json_blob.sha),
-                InputGitTreeElement(f"{plan.repo_dir}/{PLAN_MD}", "100644", "blob", sha=md_blob.sha),
-            ]
-        with github_call(f"GET /repos/{name}/git/commits/{head_sha[:12]}"):
-            head = self.repo.get_git_commit(head_sha)
-        with github_call(f"POST /repos/{name}/git/trees"):
-            tree = self.repo.create_git_tree(elements, base_tree=head.tree)
-        with github_call(f"POST /repos/{name}/git/commits"):
-            # No author, committer or signature: GitHub attributes the commit to the App and signs it.
-            commit = self.repo.create_git_commit(message, tree, [head])
-        # The trailer is trusted only in a commit GitHub signed for the PR's author: a token of another
-        # account, or one whose commits GitHub does not sign, would record who asked in a commit the
-        # two-person rule ignores.
-        if not signed_by_github(commit):
-            raise Refused(
-                "this workflow's token makes commits GitHub does not sign (not the GitHub App's installation"
-                " token), so who asked could not be recorded; nothing changed (give keep.yml the App's"
-                " token, as open-pr has)."
-            )
-        bot_email = first_ours.commit.author.email
-        if commit.author.email != bot_email:
-            raise Refused(
-                "this workflow's token is not the account that opened the plan pull request, so who asked"
-                " could not be recorded; nothing changed (give keep.yml the App's token, as open-pr has)."
-            )
-        branch = pr.head.ref
-        try:
-            with github_call(f"GET /repos/{name}/git/ref/heads/{branch}"):
-                ref = self.repo.get_git_ref(f"heads/{branch}")
-            if ref.object.sha != head_sha:
-                raise Refused(self._moved())
-            with github_call(f"PATCH /repos/{name}/git/refs/heads/{branch}"):
-                ref.edit(commit.sha, force=False)
-        except GitHubApiError as error:
-            if error.status == 422:
-                raise Refused(self._moved()) from error
-            raise
-        self.progress(f"committed {commit.sha[:12]} on {branch}")
-        return commit.sha
-
-    @staticmethod
-    def _moved() -> str:
-        return (
-            "the pull request's branch moved while `/keep` was working: nothing changed; retry the same"
-            " comment."
-        )
-
-    def _update_body(self, pr: PullRequest, on_branch: BranchPlans, new: dict[str, Plan]) -> None:
-        title, body = description(self.repo, pr, on_branch.plan_set(self.settings, new))
+        on_branch: BranchPlans,
+        new: dict[str, Plan],
+        asked: dict[str, dict[tuple[str, str, int], str]],
+    ) -> None:
+        plans = on_branch.plan_set(self.settings, new, dropped_by=asked, dry_run=self.dry_run)
+        title, body = description(self.repo, pr, plans)
         with github_call(f"PATCH /repos/{self.name}/pulls/{pr.number}"):
             pr.edit(title=title, body=body)
 
@@ -267,11 +246,22 @@ class Keeper:
             pr.create_issue_comment(text)
 
 
+def _choices(item: KeepItem, plans: Sequence[PlanOnBranch]) -> str:
+    """For a version without a region that the plans have in several regions: the choices, as the
+    refusal says them; "" when it names one region's version."""
+    regions = sorted({e.region for p in plans for e in p.current.delete if item.matches(e)})
+    if len(regions) < 2:
+        return ""
+    choices = " or ".join(f"`/keep {region}:{item}`" for region in regions)
+    return f"`{item}` is in {len(regions)} regions of the plan: name the one to keep, {choices}."
+
+
 def keep_versions(
     repo: Repository,
     settings: Settings,
     number: int,
     comment_id: int,
     progress: Callable[[str], None] = lambda _: None,
+    dry_run: bool | None = None,
 ) -> KeepOutcome:
-    return Keeper(repo, settings, progress).keep(number, comment_id)
+    return Keeper(repo, settings, progress, dry_run).keep(number, comment_id)

@@ -13,7 +13,16 @@ from cleaner.exit_codes import BadInputError
 from cleaner.github.body import BODY_LIMIT, fit_body
 from cleaner.github.trailers import FailedAccount, ScannedAccount
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan
-from cleaner.render import body_margin, markdown_code, markdown_text, render_plan_body, usd
+from cleaner.render import (
+    DroppedBy,
+    body_margin,
+    markdown_code,
+    markdown_text,
+    render_organisation_boilerplate,
+    render_plan_body,
+    render_plan_body_minimum,
+    usd,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,8 @@ class PlanFiles:
     # The plan as the scan proposed it, when review dropped versions (`keep`): a body shortened to fit
     # is then rendered with "Dropped in review" as plan.md is.
     original: Plan | None = None
+    # Who dropped each version review dropped, as the pull request's commits say.
+    dropped_by: DroppedBy | None = None
 
     @property
     def json_path(self) -> str:
@@ -36,7 +47,7 @@ class PlanFiles:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _rank(savings: float, account_id: str, plan_id: str) -> tuple[float, str, str]:
@@ -52,6 +63,9 @@ class PlanSet:
     # A rebuild's plans that open-pr summarised but did not commit (from its `Scanned-account:`
     # trailers); open-pr itself has them in `plans`.
     scanned: Sequence[ScannedAccount] = ()
+    # What merging does, from the repository variable SNAPSTART_DRY_RUN in the job that renders the
+    # description (True: a dry run); None: not known, and the page says what it depends on.
+    dry_run: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.plans:
@@ -121,19 +135,21 @@ class PlanSet:
     def summary_line(self) -> str:
         return (
             f"**{_plural(self.delete_count, 'SnapStart version')} to delete** in {self.accounts_phrase()},"
-            f" estimated savings **{usd(self.savings)} / month**; {self.keep_count} kept"
+            f" estimated savings **{usd(self.savings)} / month**; {self.keep_count:,} kept"
         )
 
     def title(self) -> str:
         # The first plan id in sorted order, not in the order open-pr was given its folders: a rebuild
         # from the branch, which knows no such order, names the same plan.
-        ids = sorted([*self.plan_ids, *(account.plan_id for account in self.scanned)])
+        # Only the plans with something to delete: an account with nothing to delete is in the summary,
+        # not in what the title says the pull request deletes.
+        ids = sorted(files.plan.plan_id for files in self.plans if files.plan.delete) or sorted(self.plan_ids)
         return (
             f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')} in {self.accounts_phrase()}"
             f" (~{usd(self.savings)}/month), plans {ids[0]} and {len(ids) - 1} more"
             if len(ids) > 1
             else f"SnapStart cleanup: delete {_plural(self.delete_count, 'version')}"
-            f" (~{usd(self.savings)}/month), plan {self.plans[0].plan.plan_id}"
+            f" (~{usd(self.savings)}/month), plan {ids[0]}"
         )
 
     def commit_message(self) -> str:
@@ -161,16 +177,13 @@ class PlanSet:
             " this pull request (the next scan tries again):",
         ]
         for failure in self.failed:
-            who = self.name_of(failure.account_id)
-            shown = (
-                f"{markdown_text(who)} ({markdown_code(failure.account_id)})" if failure.account_id else who
-            )
+            shown = self._account(failure.account_id) if failure.account_id else "the account"
             lines.append(f"> - {shown}: {markdown_text(failure.message)}")
         return "\n".join(lines) + "\n"
 
     def summary_markdown(self, link: Mapping[str, str]) -> str:
-        """The organisation summary: one row per account, sorted by savings; `link` maps a plan id to
-        the URL of its plan.md in the pull request."""
+        """The organisation summary: one row per account, sorted by savings, then every account's
+        warnings; `link` maps a plan id to the URL of its plan.md in the pull request."""
         # (sort key, row): the plans of both kinds in one order, the one ranked() gives.
         ranked: list[tuple[tuple[float, str, str], str]] = []
         for files in self.plans:
@@ -184,7 +197,7 @@ class PlanSet:
             ranked.append(
                 (
                     _rank(s.estimated_monthly_savings_usd, plan.account_id, plan.plan_id),
-                    f"{row} | {len(plan.warnings)} | {page} |",
+                    f"{row} | {len(plan.warnings):,} | {page} |",
                 )
             )
         for account in self.scanned:
@@ -192,7 +205,7 @@ class PlanSet:
             ranked.append(
                 (
                     _rank(0.0, account.account_id, account.plan_id),  # no savings
-                    f"{row} | {account.warning_count} | nothing to delete |",
+                    f"{row} | {account.warning_count:,} | nothing to delete |",
                 )
             )
         rows = [
@@ -202,19 +215,49 @@ class PlanSet:
         ]
         for failure in self.failed:
             rows.append(
-                f"| {markdown_text(self.name_of(failure.account_id))} | {markdown_code(failure.account_id)}"
+                f"| {self._name_cell(failure.account_id)} | {markdown_code(failure.account_id)}"
                 " | — | — | — | not scanned | — |"
             )
         count = len(self.plans) + len(self.scanned) + len(self.failed)
         heading = f"# SnapStart Cleaner: {_plural(count, 'account')}"
-        return "\n".join([heading, "", self.summary_line(), "", *rows, ""]) + "\n"
+        return "\n".join([heading, "", self.summary_line(), "", *rows, "", *self._warnings()]) + "\n"
+
+    def _account(self, account_id: str) -> str:
+        """An account as a cell: its configured name and its id, or its id alone."""
+        name = self.names.get(account_id)
+        code = markdown_code(account_id)
+        return f"{markdown_text(name)} ({code})" if name else code
 
     def _row(self, account_id: str, delete_count: int, savings: float, keep_count: int) -> str:
         """A summary row's first five cells, the same for a plan and for a `Scanned-account:` trailer."""
         return (
-            f"| {markdown_text(self.name_of(account_id))} | {markdown_code(account_id)}"
-            f" | {delete_count} | {usd(savings)} | {keep_count}"
+            f"| {self._name_cell(account_id)} | {markdown_code(account_id)}"
+            f" | {delete_count:,} | {usd(savings)} | {keep_count:,}"
         )
+
+    def _name_cell(self, account_id: str) -> str:
+        """The configured name, or a dash: the id is the next cell, said once."""
+        name = self.names.get(account_id)
+        return markdown_text(name) if name else "—"
+
+    def _warnings(self) -> list[str]:
+        """The warnings of every plan the pull request carries, once, here: each account's page leaves
+        them out. (A plan summarised but not committed has its count in its row: a rebuild from the
+        branch knows no more of it.)"""
+        committed = {files.plan.plan_id for files in self.to_commit}
+        lines = []
+        for files in self.ranked():
+            if files.plan.plan_id not in committed:
+                continue
+            for warning in files.plan.warnings:
+                lines.append(f"> - {self._account(files.plan.account_id)}: {markdown_text(warning) or '—'}")
+        if not lines:
+            return []
+        return ["> [!WARNING]", f"> {_plural(len(lines), 'warning')} from the scans:", *lines, ""]
+
+    def boilerplate_markdown(self) -> str:
+        """ "On merge" and "How to keep a version", said once for every account's page."""
+        return render_organisation_boilerplate(self.delete_count, self.accounts_phrase(), self.dry_run)
 
     def description(self, blob_url: str) -> tuple[str, str]:
         """The pull request's title and body. `blob_url` shows the branch's files
@@ -226,15 +269,22 @@ class PlanSet:
         return self.title(), self.body(links)
 
     def body(self, link: Mapping[str, str], limit: int = BODY_LIMIT) -> str:
-        """The organisation summary, the failures, then each account's review page while they fit;
-        a page that does not fit is linked instead."""
+        """The organisation summary (every account's row and warnings), the failures, "On merge" and
+        "How to keep a version" once, then each account's review page: the room is shared so that
+        every page gets at least its always-present parts (the index of its functions among them)
+        before any page gets its rows; when even those do not fit, the largest pages are linked
+        instead, never a small one."""
         single = self.single
         if single is not None:
             files = self.plans[0]
-            if len(files.plan_md) <= limit:
-                return files.plan_md
-            # The review page built for the limit: only function rows and kept versions are left out.
-            page = render_plan_body(single, link.get(single.plan_id, ""), limit, files.original)
+            page = render_plan_body(
+                single,
+                link.get(single.plan_id, ""),
+                limit,
+                files.original,
+                dropped_by=files.dropped_by,
+                dry_run=self.dry_run,
+            )
             if page is not None:
                 return page
             return fit_body(
@@ -246,30 +296,60 @@ class PlanSet:
         failures = self.failures_markdown()
         if failures:
             head += "\n" + failures
+        if any(files.plan.plan_id in link for files in self.plans):
+            head += "\n" + self.boilerplate_markdown()
         budget = limit - body_margin(limit)
-        text = head
-        left_out: list[PlanFiles] = []
-        for files in self.ranked():
-            if files.plan.plan_id not in link:
-                continue
-            room = budget - 200 * (len(left_out) + 1) - len(text)
-            page = f"\n---\n\n{files.plan_md}"
-            if len(page) > room:
-                # The page shortened to the room left (its function rows cut), when its head fits there.
-                # The room its rows leave goes to the next account's page, not to this one's kept rows.
-                shortened = render_plan_body(
-                    files.plan, link[files.plan.plan_id], room - 7, files.original, fill_kept=False
+        pages = [files for files in self.ranked() if files.plan.plan_id in link]
+        view = {"boilerplate": False, "dry_run": self.dry_run}
+        minimum = {
+            f.plan.plan_id: len(
+                render_plan_body_minimum(
+                    f.plan,
+                    link[f.plan.plan_id],
+                    f.original,
+                    dropped_by=f.dropped_by,
+                    **view,  # type: ignore[arg-type]
                 )
-                page = f"\n---\n\n{shortened}" if shortened is not None else ""
-            if page and len(page) <= room:
-                text += page
-            else:
+            )
+            + 7
+            for f in pages
+        }
+        left_out: list[PlanFiles] = []
+        # The largest pages give way first, until every other page's always-present parts fit.
+        while (
+            pages
+            and len(head) + sum(minimum[f.plan.plan_id] for f in pages) + 200 * (len(left_out) + 1) > budget
+        ):
+            largest = max(pages, key=lambda f: (minimum[f.plan.plan_id], f.plan.plan_id))
+            pages.remove(largest)
+            left_out.append(largest)
+        text = head
+        for index, files in enumerate(pages):
+            later = sum(minimum[f.plan.plan_id] for f in pages[index + 1 :])
+            room = budget - 200 * len(left_out) - len(text) - later
+            shortened = render_plan_body(
+                files.plan,
+                link[files.plan.plan_id],
+                room - 7,
+                files.original,
+                fill_kept=False,
+                dropped_by=files.dropped_by,
+                **view,  # type: ignore[arg-type]
+            )
+            if shortened is None:  # not expected: its minimum was reserved
                 left_out.append(files)
+                continue
+            text += f"\n---\n\n{shortened}"
         if left_out:
             notes = [
-                f"> - {markdown_text(self.name_of(f.plan.account_id))}:"
+                f"> - {self._account(f.plan.account_id)}:"
                 f" [{markdown_code(f.md_path)}]({link[f.plan.plan_id]}) ({len(f.plan_md):,} characters)"
-                for f in left_out
+                for f in sorted(
+                    left_out,
+                    key=lambda f: _rank(
+                        f.plan.summary.estimated_monthly_savings_usd, f.plan.account_id, f.plan.plan_id
+                    ),
+                )
             ]
             text += (
                 "\n---\n\n> [!NOTE]\n> These review pages do not fit in this body (GitHub allows"

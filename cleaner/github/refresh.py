@@ -21,7 +21,17 @@ from github.Repository import Repository
 
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import github_call
-from cleaner.github.description import Refused, description, is_plan_pull_request, read_branch_plans
+from cleaner.github.description import (
+    BranchPlans,
+    Refused,
+    description,
+    is_plan_pull_request,
+    read_branch_plans,
+    read_text_at,
+)
+from cleaner.github.plan_commit import FileText, commit_plan_files
+from cleaner.plan import PLAN_MD, plan_json_text
+from cleaner.render import render_plan_markdown
 from cleaner.settings import Settings
 
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -42,6 +52,9 @@ def refresh_description(
     number: int,
     head_sha: str | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    *,
+    dry_run: bool | None = None,
+    files: bool = False,
 ) -> RefreshOutcome:
     """Rebuild the title and body of plan pull request `number` from its plans at `head_sha` (default:
     its head now). Nothing is written when they are already right (as open-pr's are on its own commit:
@@ -49,7 +62,12 @@ def refresh_description(
     `head_sha` (the run for that push describes it; an older run must not overwrite a newer body).
     BadInputError, with nothing written, for a pull request that is not an open plan pull request; an
     outcome with exit code FAILURES, nothing written, when a plan on it is not a removals-only subset of
-    the scan's (keep refuses the same plan with the same code)."""
+    the scan's (keep refuses the same plan with the same code).
+
+    `files`: first bring each plan's derived parts (plan.json's summary, plan.md) in line with its
+    entries, committed as the bot on top of `head_sha` (the App's token; keep's way of committing), when
+    a person's edit left them stale: a removal made in GitHub's web editor changes nothing else.
+    `dry_run`: what merging does, for the description."""
     if head_sha is not None and not _SHA.fullmatch(head_sha):
         raise BadInputError(f"--head-sha {head_sha[:80]!r}: expected a commit's 40 hexadecimal digits")
     name = repo.full_name
@@ -70,7 +88,15 @@ def refresh_description(
         if refusal.exit_code is ExitCode.BAD_INPUT:
             raise BadInputError(f"pull request #{number}: {refusal.reply}") from refusal
         return RefreshOutcome(False, f"left as it is: {refusal.reply}", refusal.exit_code)
-    plans = on_branch.plan_set(settings)
+    rerendered = ""
+    if files:
+        try:
+            committed = _commit_stale_files(repo, pr, on_branch, progress)
+        except Refused as refusal:
+            return RefreshOutcome(False, f"left as it is: {refusal.reply}", ExitCode.FAILURES)
+        if committed is not None:
+            head, rerendered = committed, f"; committed the re-rendered plan files as {committed[:12]}"
+    plans = on_branch.plan_set(settings, dry_run=dry_run)
     title, body = description(repo, pr, plans)
     counts = (
         f"{plans.delete_count} version{'' if plans.delete_count == 1 else 's'} to delete,"
@@ -78,7 +104,8 @@ def refresh_description(
     )
     if pr.title == title and (pr.body or "") == body:
         return RefreshOutcome(
-            False, f"the title and description already match the plans at {head[:12]} ({counts})"
+            bool(rerendered),
+            f"the title and description already match the plans at {head[:12]} ({counts}){rerendered}",
         )
     # Reading took a while: a push since then has its own run, whose description must not be overwritten.
     now = _get(repo, number).head.sha
@@ -87,7 +114,45 @@ def refresh_description(
     with github_call(f"PATCH /repos/{name}/pulls/{number}"):
         pr.edit(title=title, body=body)
     return RefreshOutcome(
-        True, f"re-rendered the title and description from the plans at {head[:12]} ({counts})"
+        True, f"re-rendered the title and description from the plans at {head[:12]} ({counts}){rerendered}"
+    )
+
+
+def _commit_stale_files(
+    repo: Repository, pr: PullRequest, on_branch: BranchPlans, progress: Callable[[str], None]
+) -> str | None:
+    """Commit, as the bot, each plan's summary and plan.md re-rendered from its entries where they
+    differ from the branch's (nothing else: the entries are the ones read, already checked to be a
+    removals-only subset of the scan's); the new head's sha, or None when every file was in line."""
+    stale: list[FileText] = []
+    for plan in on_branch.plans:
+        current = plan.current.with_derived_summary()
+        md_path = f"{plan.repo_dir}/{PLAN_MD}"
+        who = on_branch.dropped_by.get(plan.path, {})
+        for path, text in (
+            (plan.path, plan_json_text(current)),
+            (md_path, render_plan_markdown(current, plan.scanned, dropped_by=who)),
+        ):
+            if read_text_at(repo, path, on_branch.head_sha) != text:
+                stale.append(FileText(path, text))
+    if not stale:
+        return None
+    ids = ", ".join(plan.current.plan_id for plan in on_branch.plans)
+    message = (
+        f"Plan {ids}: re-render after a review edit\n\n"
+        f"The summary in plan.json and plan.md, re-rendered by snapstart-cleaner refresh-pr from the entries"
+        f" at {on_branch.head_sha[:12]}\n(no entry changed)."
+    )
+    return commit_plan_files(
+        repo,
+        pr,
+        on_branch.head_sha,
+        on_branch.first_ours,
+        stale,
+        message,
+        progress,
+        workflow="the workflow that runs refresh-pr --files",
+        what="refresh-pr",
     )
 
 

@@ -1,7 +1,8 @@
-"""apply-result.md: what an apply did, failures first."""
+"""apply-result.md: what an apply did, failures first, each cause's full text said once."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
@@ -42,6 +43,30 @@ def _collapsed(entries: list[EntryResult], outcomes: Sequence[Outcome]) -> list[
     ]
 
 
+@dataclass(frozen=True)
+class WhyGroup:
+    """Entries that failed (or were skipped) for one reason: its full text said once, then the
+    versions it hit, one line per function."""
+
+    why: str
+    count: int
+    functions: list[OutcomeGroup]
+
+
+def _why(entry: EntryResult) -> str:
+    return ": ".join(part for part in (", ".join(entry.reasons), entry.message) if part) or "no reason given"
+
+
+def _by_why(entries: list[EntryResult], outcome: Outcome) -> list[WhyGroup]:
+    """`outcome`'s entries grouped by what happened to them, the largest group first."""
+    groups: dict[str, list[EntryResult]] = {}
+    for entry in entries:
+        if entry.outcome is outcome:
+            groups.setdefault(_why(entry), []).append(entry)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [WhyGroup(why, len(found), _collapsed(found, [outcome])) for why, found in ordered]
+
+
 def render_apply_markdown(result: ApplyResult, plan: Plan | None = None) -> str:
     """apply-result.md: failures first, then what was skipped and why, then the deletions collapsed
     per function; with the plan, the monthly savings achieved (or, for a dry run, that would be)."""
@@ -60,14 +85,18 @@ def render_apply_markdown(result: ApplyResult, plan: Plan | None = None) -> str:
             if e.outcome in removed_now
         ]
     )
-    return template("apply-result.md.j2").render(
+    page = template("apply-result.md.j2").render(
         result=result,
         Outcome=Outcome,
         labels=OUTCOME_LABELS,
-        failed=[e for e in result.entries if e.outcome is Outcome.FAILED],
-        skipped=[e for e in result.entries if e.outcome is Outcome.SKIPPED],
+        failed=_by_why(result.entries, Outcome.FAILED),
+        failed_count=result.counts.get(Outcome.FAILED, 0),
+        skipped=_by_why(result.entries, Outcome.SKIPPED),
+        skipped_count=result.counts.get(Outcome.SKIPPED, 0),
         not_attempted=_collapsed(result.entries, [Outcome.NOT_ATTEMPTED]),
         done=_collapsed(result.entries, gone),
         done_count=sum(e.outcome in gone for e in result.entries),
         saved=saved if plan is not None else None,
     )
+    # One blank line between blocks, however the template's loops and conditions fell.
+    return re.sub(r"\n{3,}", "\n\n", page)

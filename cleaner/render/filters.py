@@ -8,7 +8,6 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
-from cleaner.apply_result import EntryResult
 from cleaner.plan import PlanEntry
 from cleaner.render.markdown import html_text, markdown_code, markdown_text
 
@@ -49,15 +48,15 @@ def last_invoked(entry: PlanEntry) -> str:
     return "none in window" if entry.last_invoked is None else when(entry.last_invoked)
 
 
+def last_invoked_day(entry: PlanEntry) -> str:
+    """`last_invoked` in a narrow column: the day only, and no line break in "none in window"."""
+    if entry.invocations_in_window is None:
+        return "not checked"
+    return "none" if entry.last_invoked is None else f"{entry.last_invoked:%Y-%m-%d}"
+
+
 def memory(value: int) -> str:
     return f"{value:,} MB"
-
-
-def why(entry: EntryResult) -> str:
-    """Reasons and AWS's message in one cell, the message cut so the name columns keep their room."""
-    message = entry.message if len(entry.message) <= 300 else entry.message[:299] + "…"
-    said = ": ".join(part for part in (", ".join(entry.reasons), message) if part)
-    return markdown_text(said) if said else "—"
 
 
 def body_margin(limit: int) -> int:
@@ -93,7 +92,6 @@ def _environment() -> Environment:
     environment.filters["seconds"] = seconds
     environment.filters["when"] = when
     environment.filters["last_invoked"] = last_invoked
-    environment.filters["why"] = why
     environment.globals["plural"] = plural
     return environment
 

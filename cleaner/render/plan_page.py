@@ -1,28 +1,38 @@
 """The plan page: plan.md, and the same page as a pull request body within GitHub's 65,536 characters.
 
-Its head (summary, "On merge", the per-function table and its savings chart, how to keep a version,
-the kept reasons, what review dropped) and its tail (settings) are always there; each function's rows
-and the kept versions are `<details>` blocks, the only parts a body that would be too long leaves out,
-largest savings kept, with a note at the top and a link to the full plan.md. plan.md itself is the
-same page with every block."""
+Its head (summary, "On merge", how to keep a version, what review dropped and by whom, the index of
+every function with deletions and its savings chart, the kept reasons) and its tail (settings) are
+always there; each function's rows and the kept versions are `<details>` blocks, the only parts a body
+that would be too long leaves out, largest savings kept, with a note at the top linking the full
+plan.md. plan.md itself is the same page with every block, and without the mode of the next apply (a
+file does not know the repository's variables; the description, rendered by jobs that do, says it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from cleaner.cost import total_usd
-from cleaner.plan import PLAN_MD, Plan, PlanEntry
+from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, PlanEntry
 from cleaner.reasons import REASON_DESCRIPTIONS, ROUTINE_REASONS, Reason
 from cleaner.render.chart import savings_chart
 from cleaner.render.filters import body_margin, paragraph, render_paragraph, template
+from cleaner.render.markdown import markdown_text
 from cleaner.render.price_rows import price_rows
-from cleaner.render.rows import by_savings, group_by_function, is_routine, routine_kept
+from cleaner.render.rows import (
+    FunctionRows,
+    by_savings,
+    group_by_function,
+    is_routine,
+    notable_kept_rows,
+    routine_kept,
+)
 from cleaner.render.savings import savings_section
 
-# The per-function table of a pull request body lists this many functions, the rest in one row.
-BODY_TABLE_ROWS = 100
+# Who dropped each version in review (an entry's key -> a GitHub login), as the pull request's commits
+# say (`cleaner.github.description`).
+DroppedBy = Mapping[tuple[str, str, int], str]
 
 
 @dataclass(frozen=True)
@@ -55,28 +65,58 @@ class Shortened:
     functions_shown: int
     functions: int
     kept_shown: bool  # every kept block
-    table_rows: int
     link: str
     # Only the block of versions kept for a reason to look at (the routine ones are linked).
     notable_kept_shown: bool = False
+
+
+def _dropped_lines(dropped: list[PlanEntry], dropped_by: DroppedBy) -> list[tuple[FunctionRows, str]]:
+    """A line per function and person who dropped its versions, with " — by LOGIN" when known."""
+    lines = []
+    for group in group_by_function(dropped):
+        by_login: dict[str, list[PlanEntry]] = {}
+        for entry in group.entries:
+            by_login.setdefault(dropped_by.get(entry.key, ""), []).append(entry)
+        for login, entries in by_login.items():
+            by = f" — by {markdown_text(login)}" if login else ""
+            lines.append((FunctionRows(group.region, group.function_name, entries), by))
+    return lines
+
+
+def _edit_link(link: str | None, json_path: str) -> str:
+    """Where a browser edits plan.json: GitHub's editor beside `link` (plan.md on the branch), or, in
+    plan.md itself, the file next to it."""
+    if link and "/blob/" in link:
+        return link.replace("/blob/", "/edit/", 1).rsplit("/", 1)[0] + "/" + json_path.rsplit("/", 1)[1]
+    return json_path.rsplit("/", 1)[1]
 
 
 def _head(
     plan: Plan,
     dropped: list[PlanEntry],
     shortened: Shortened | None,
-    table_rows: int | None,
     md_path: str,
+    *,
+    dropped_by: DroppedBy | None = None,
+    dry_run: bool | None = None,
+    link: str | None = None,
+    boilerplate: bool = True,
 ) -> str:
-    billed = by_savings([g for g in group_by_function(plan.delete) if g.billed])
+    groups = group_by_function(plan.delete)
+    billed = by_savings([g for g in groups if g.billed])
     unbilled = sorted(
-        (g for g in group_by_function(plan.delete) if not g.billed),
-        key=lambda g: (-len(g.entries), g.function_name, g.region),
+        (g for g in groups if not g.billed), key=lambda g: (-len(g.entries), g.function_name, g.region)
     )
-    shown = billed if table_rows is None else billed[:table_rows]
-    rest = billed[len(shown) :]
     reasons = _reason_rows(plan)
     limits = plan.apply_limits
+    regional = len(plan.regions) > 1
+    example = example_region = ""
+    if billed or unbilled:
+        example_group = (billed or unbilled)[0]
+        first = example_group.entries[0]
+        example = f"{first.function_name}:{first.version}"
+        example_region = f"{first.region}:{example}"
+    json_path = f"plans/{plan.plan_id}/{PLAN_JSON}"
     head = render_paragraph(
         "plan-head.md.j2",
         plan=plan,
@@ -84,11 +124,16 @@ def _head(
         lookback_days=plan.settings.effective_lookback_days,
         shortened=shortened,
         md_path=md_path,
-        billed=shown,
-        chart=savings_chart(billed, plan.summary.estimated_monthly_savings_usd),
-        rest_functions=len(rest),
-        rest_versions=sum(len(g.entries) for g in rest),
-        rest_savings=total_usd([g.savings for g in rest]),
+        json_path=json_path,
+        edit_link=_edit_link(link, json_path),
+        boilerplate=boilerplate,
+        dry_run=dry_run,
+        regional=regional,
+        example=example,
+        example_region=example_region,
+        index_regions=len({e.region for e in plan.delete}) > 1,
+        billed=billed,
+        chart=savings_chart(billed, plan.summary.estimated_monthly_savings_usd, regional),
         unbilled=unbilled,
         reasons=reasons,
         reason_descriptions=REASON_DESCRIPTIONS,
@@ -97,7 +142,7 @@ def _head(
         over_cap=sum(Reason.OVER_DELETION_CAP in e.reasons for e in plan.keep),
         limits=limits,
         expires=None if limits is None else plan.created_at + timedelta(days=limits.plan_max_age_days),
-        dropped=group_by_function(dropped),
+        dropped=_dropped_lines(dropped, dropped_by or {}),
         dropped_count=len(dropped),
         dropped_savings=total_usd([e.estimated_monthly_cost_usd for e in dropped]),
     )
@@ -113,10 +158,12 @@ def _function_blocks(plan: Plan) -> Iterator[str]:
 
 
 def _kept_blocks(plan: Plan) -> list[str]:
-    notable = [e for e in plan.keep if not is_routine(e)]
-    notable.sort(key=lambda e: (list(Reason).index(e.reasons[-1]), e.key))
+    notable = notable_kept_rows(plan.keep, len(plan.regions) > 1)
+    count = sum(not is_routine(e) for e in plan.keep)
     return [
-        render_paragraph("plan-kept.md.j2", notable=notable, routine=None) if notable else "",
+        render_paragraph("plan-kept.md.j2", notable=notable, notable_count=count, routine=None)
+        if notable
+        else "",
         render_paragraph("plan-kept.md.j2", notable=None, routine=routine_kept(plan.keep))
         if any(is_routine(e) for e in plan.keep)
         else "",
@@ -137,12 +184,24 @@ def plan_page_parts(
     original: Plan | None = None,
     *,
     shortened: Shortened | None = None,
-    table_rows: int | None = None,
+    dropped_by: DroppedBy | None = None,
+    dry_run: bool | None = None,
+    link: str | None = None,
+    boilerplate: bool = True,
 ) -> PageParts:
     md_path = f"plans/{plan.plan_id}/{PLAN_MD}"
     dropped = _dropped(plan, original)
     return PageParts(
-        head=_head(plan, dropped, shortened, table_rows, md_path),
+        head=_head(
+            plan,
+            dropped,
+            shortened,
+            md_path,
+            dropped_by=dropped_by,
+            dry_run=dry_run,
+            link=link,
+            boilerplate=boilerplate,
+        ),
         function_blocks=list(_function_blocks(plan)),
         kept_blocks=[b for b in _kept_blocks(plan) if b],
         tail=_tail(plan),
@@ -178,36 +237,78 @@ def _assemble_chunks(
     yield tail.rstrip("\n") + "\n"
 
 
-def render_plan_markdown(plan: Plan, original: Plan | None = None) -> str:
+def render_plan_markdown(
+    plan: Plan,
+    original: Plan | None = None,
+    *,
+    dropped_by: DroppedBy | None = None,
+    dry_run: bool | None = None,
+    link: str | None = None,
+    boilerplate: bool = True,
+) -> str:
     """plan.md: the whole page. With `original` (the plan as the scan proposed it), the versions review
-    removed from `delete` are listed under "Dropped in review"."""
-    return "".join(render_plan_markdown_chunks(plan, original))
+    removed from `delete` are listed under "Dropped in review", each with who dropped it when
+    `dropped_by` says. A description passes `dry_run` (what merging will do: the page then says it) and
+    `link` (plan.md's URL on the branch, for the links to the files); `boilerplate=False` leaves out "On
+    merge" and "How to keep a version" (an organisation's body says them once)."""
+    chunks = render_plan_markdown_chunks(
+        plan, original, dropped_by=dropped_by, dry_run=dry_run, link=link, boilerplate=boilerplate
+    )
+    return "".join(chunks)
 
 
-def render_plan_markdown_chunks(plan: Plan, original: Plan | None = None) -> Iterator[str]:
+def render_plan_markdown_chunks(
+    plan: Plan,
+    original: Plan | None = None,
+    *,
+    dropped_by: DroppedBy | None = None,
+    dry_run: bool | None = None,
+    link: str | None = None,
+    boilerplate: bool = True,
+) -> Iterator[str]:
     """plan.md in pieces, for writing a large plan without holding its page as one string."""
     md_path = f"plans/{plan.plan_id}/{PLAN_MD}"
-    head = _head(plan, _dropped(plan, original), None, None, md_path)
+    head = _head(
+        plan,
+        _dropped(plan, original),
+        None,
+        md_path,
+        dropped_by=dropped_by,
+        dry_run=dry_run,
+        link=link,
+        boilerplate=boilerplate,
+    )
     kept = [b for b in _kept_blocks(plan) if b]
     tail = _tail(plan)
     return _assemble_chunks(head, _function_blocks(plan), kept, tail, "")
 
 
 def render_plan_body(
-    plan: Plan, full_link: str, limit: int, original: Plan | None = None, *, fill_kept: bool = True
+    plan: Plan,
+    full_link: str,
+    limit: int,
+    original: Plan | None = None,
+    *,
+    fill_kept: bool = True,
+    dropped_by: DroppedBy | None = None,
+    dry_run: bool | None = None,
+    boilerplate: bool = True,
 ) -> str | None:
     """The plan page as a pull request body of at most `limit` characters: the whole page when it fits,
-    otherwise every always-present part and as many function blocks as fit, largest savings first (the
-    kept blocks too when they take at most a quarter of the room, or, with `fill_kept`, when every
-    function block fits and they fit in what is left), with a note at the top and above the rows linking
-    `full_link`. None when even the always-present parts do not fit."""
-    whole = render_plan_markdown(plan, original)
-    if len(whole) <= limit:
+    otherwise every always-present part (the index of every function among them) and as many function
+    blocks as fit, largest savings first (the kept blocks too when they take at most a quarter of the
+    room, or, with `fill_kept`, when every function block fits and they fit in what is left), with a
+    note at the top and above the rows linking `full_link`. None when even the always-present parts do
+    not fit."""
+    view = {"dropped_by": dropped_by, "dry_run": dry_run, "link": full_link, "boilerplate": boilerplate}
+    whole = render_plan_markdown(plan, original, **view)  # type: ignore[arg-type]
+    # The same margin as a shortened body keeps: GitHub counts some characters (·, —) differently.
+    if len(whole) <= limit - body_margin(limit):
         return whole
     functions = len({(e.region, e.function_name) for e in plan.delete})
     # The notes' longest wording, so the blocks chosen with it still fit with the real one.
-    widest = Shortened(functions, functions, False, BODY_TABLE_ROWS, full_link)
-    parts = plan_page_parts(plan, original, shortened=widest, table_rows=BODY_TABLE_ROWS)
+    widest = Shortened(functions, functions, False, full_link)
+    parts = plan_page_parts(plan, original, shortened=widest, **view)  # type: ignore[arg-type]
     note = _rows_note(widest)
     budget = limit - body_margin(limit) - len(parts.head) - len(parts.tail) - len(note)
     budget -= len(_ROWS_HEADING) + len(_KEPT_HEADING) + 4
@@ -236,18 +337,41 @@ def render_plan_body(
         len(chosen),
         functions,
         len(kept) == len(parts.kept_blocks),
-        BODY_TABLE_ROWS,
         full_link,
         notable_kept_shown=has_notable and bool(kept),
     )
     head = _head(
-        plan, _dropped(plan, original), shortened, BODY_TABLE_ROWS, f"plans/{plan.plan_id}/{PLAN_MD}"
+        plan,
+        _dropped(plan, original),
+        shortened,
+        f"plans/{plan.plan_id}/{PLAN_MD}",
+        **view,  # type: ignore[arg-type]
     )
     return _assemble(head, chosen, kept, parts.tail, _rows_note(shortened) if len(chosen) < functions else "")
+
+
+def render_plan_body_minimum(
+    plan: Plan,
+    full_link: str,
+    original: Plan | None = None,
+    *,
+    dropped_by: DroppedBy | None = None,
+    dry_run: bool | None = None,
+    boilerplate: bool = True,
+) -> str:
+    """The shortest body `render_plan_body` can make of the plan: its always-present parts (the index
+    of every function among them) and no function or kept block. A body of several plans reserves this
+    much for each page, so a small plan's page is never the one left out."""
+    functions = len({(e.region, e.function_name) for e in plan.delete})
+    shortened = Shortened(0, functions, False, full_link)
+    view = {"dropped_by": dropped_by, "dry_run": dry_run, "link": full_link, "boilerplate": boilerplate}
+    head = _head(plan, _dropped(plan, original), shortened, f"plans/{plan.plan_id}/{PLAN_MD}", **view)  # type: ignore[arg-type]
+    return _assemble(head, [], [], _tail(plan), "")
 
 
 def _rows_note(shortened: Shortened) -> str:
     return (
         f"> [!NOTE]\n> Rows of {shortened.functions_shown:,} of {shortened.functions:,} functions shown here,"
-        f" largest savings first; every row is in [`plan.md`]({shortened.link}).\n\n"
+        f" largest savings first (every function is in the index above); every row is in"
+        f" [`plan.md`]({shortened.link}).\n\n"
     )

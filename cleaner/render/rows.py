@@ -10,7 +10,7 @@ from itertools import groupby
 from cleaner.cost import cache_is_billed, total_usd
 from cleaner.plan import PlanEntry
 from cleaner.reasons import ROUTINE_REASONS
-from cleaner.render.filters import days, last_invoked, memory, usd
+from cleaner.render.filters import days, last_invoked, last_invoked_day, memory, usd
 from cleaner.render.markdown import markdown_code, markdown_text
 
 
@@ -142,3 +142,19 @@ def routine_kept(keep: list[PlanEntry]) -> list[RoutineKept]:
             by_reasons.setdefault(", ".join(r.value for r in e.reasons), []).append(e.version)
         lines.append(RoutineKept(group.region, group.function_name, list(by_reasons.items())))
     return lines
+
+
+def notable_kept_rows(keep: list[PlanEntry], regional: bool) -> list[list[str]]:
+    """The versions kept for a reason to look at, grouped by function (its name on its first row only),
+    in few columns: `regional` puts the region after the name (the plan spans regions)."""
+    rows = []
+    for group in group_by_function(e for e in keep if not is_routine(e)):
+        name = markdown_code(group.function_name)
+        if regional:
+            name += f" ({markdown_text(group.region)})"
+        for index, e in enumerate(group.entries):
+            reasons = ", ".join(r.value for r in e.reasons)
+            why = f"{reasons}: {'; '.join(e.details)}" if e.details else reasons
+            cells = [markdown_text(e.version), days(e.age_days), last_invoked_day(e), markdown_text(why)]
+            rows.append([name if index == 0 else "", *cells])
+    return rows

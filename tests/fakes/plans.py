@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,13 @@ def write_plan(root: Path, plan: Plan, plans_dir: str = "plans") -> Path:
     plan_dir = root / plans_dir / plan.plan_id
     write_plan_files(plan_dir, plan, render_plan_markdown(plan))
     return plan_dir
+
+
+_EDIT_LINK = re.compile(r"\]\(\S+/edit/\S+/plan\.json\)")
+
+
+def as_plan_md(body: str) -> str:
+    """A single plan's pull request body as its plan.md reads: the body links GitHub's editor of
+    plan.json, the file its neighbour (the rest is the same page when the body's jobs do not pass
+    SNAPSTART_DRY_RUN, as the tests' do not)."""
+    return _EDIT_LINK.sub("](plan.json)", body)

@@ -96,8 +96,9 @@ class Scene:
         entries.append(dict(moved, reasons=["no_activity_and_stale"]))
         return document
 
-    def apply(self, merge_sha: str, pyproject: str = "") -> tuple[ExitCode, str]:
-        """The apply job: a checkout of the merge commit, then `apply --require-approval`."""
+    def apply(self, merge_sha: str, pyproject: str = "", *, dry_run: bool = False) -> tuple[ExitCode, str]:
+        """The apply job: a checkout of the merge commit, then `apply --require-approval` (and
+        `--dry-run` while SNAPSTART_DRY_RUN is not `false`)."""
         checkout = self.root / f"apply-{merge_sha[:8]}"
         with self.fake.lock:
             tree = self.fake._tree_of(merge_sha)
@@ -114,6 +115,7 @@ class Scene:
             "apply",
             plans[-1],
             "--require-approval",
+            *(["--dry-run"] if dry_run else []),
             GITHUB_SHA=merge_sha,
             GITHUB_TOKEN=ACTIONS_TOKEN,
         )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fakes import github_server
 from fakes.github_server import BOT
+from fakes.plans import as_plan_md
 from plan_scene import BRANCH, PLAN, PLAN_MD, Scene
 
 from cleaner.exit_codes import ExitCode
@@ -38,9 +39,9 @@ def test_a_keep_comment_drops_the_version_and_the_rest_is_deleted_after_a_second
     page = scene.fake.file_at(BRANCH, PLAN_MD)
     assert page is not None and "## Dropped in review" in page
     dropped = page.split("## Dropped in review", 1)[1]
-    assert "- `api` (us-east-1): 2\n" in dropped.split("## To delete", 1)[0], dropped
+    assert "- `api` (us-east-1): 2 — by carol\n" in dropped.split("## To delete", 1)[0], dropped
     pull = scene.fake.pulls[scene.number]
-    assert pull.body == page
+    assert as_plan_md(pull.body) == page
     assert "delete 2 versions" in pull.title
     reply = scene.last_comment()
     assert (

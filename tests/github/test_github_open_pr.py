@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fakes.cli import Run
 from fakes.github_server import BODY_LIMIT, BOT, FakeGitHub
-from fakes.plans import make_plan, write_plan
+from fakes.plans import as_plan_md, make_plan, write_plan
 
 from cleaner.exit_codes import ExitCode
 from cleaner.github.body import fit_body
@@ -48,7 +48,7 @@ def test_first_plan_opens_a_labelled_pr_with_one_bot_commit_on_the_default_branc
     assert "created PR #1" in result.stdout
     pull = fake_github.pulls[1]
     assert (pull.state, pull.head, pull.base) == ("open", BRANCH, "main")
-    assert pull.body == (plan_dir / "plan.md").read_text()
+    assert as_plan_md(pull.body) == (plan_dir / "plan.md").read_text()
     assert "p1" in pull.title and "3 versions" in pull.title
     assert pull.labels == ["cleanup", "aws"]
     assert (pull.requested_reviewers, pull.requested_teams) == (["bob"], ["platform"])
@@ -80,7 +80,7 @@ def test_a_new_scan_replaces_the_plan_of_a_bot_only_pr(
     assert plan_files(fake_github, BRANCH, "p1") == (None, None)  # the PR carries only the new plan
     assert plan_files(fake_github, BRANCH, "p2")[0] == (tmp_path / "plans/p2/plan.json").read_text()
     pull = fake_github.pulls[1]
-    assert pull.body == (tmp_path / "plans/p2/plan.md").read_text()
+    assert as_plan_md(pull.body) == (tmp_path / "plans/p2/plan.md").read_text()
     assert "p2" in pull.title and "5 versions" in pull.title
 
 

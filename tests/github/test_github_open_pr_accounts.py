@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fakes.cli import Run
 from fakes.github_server import BODY_LIMIT, FakeGitHub
-from fakes.plans import ACCOUNT_ID, make_plan, write_plan
+from fakes.plans import ACCOUNT_ID, as_plan_md, make_plan, write_plan
 
 from cleaner.exit_codes import ExitCode
 from cleaner.plan import Plan
@@ -89,7 +89,7 @@ def test_one_pr_carries_every_accounts_plan_with_the_organisation_summary_first(
     assert "> **1 account could not be scanned**" in body
     assert "> - sandbox (`333333333333`): exit 3: could not assume arn:aws:iam::333333333333:role/s" in body
     # Then each account's review page, in the same order.
-    pages = [(tmp_path / folder / "plan.md").read_text() for folder in reversed(folders)]
+    pages = [f"# SnapStart Cleaner plan `r1-{account}`" for account in (PROD, STAGE)]
     assert body.index(pages[0]) < body.index(pages[1])
 
 
@@ -157,8 +157,12 @@ def test_review_pages_that_do_not_fit_the_body_are_linked(
     body = fake_github.pulls[1].body
     assert len(body) <= BODY_LIMIT
     assert body.count("| 200 |") == 2  # both accounts in the summary
-    assert "These review pages do not fit in this body" in body
-    assert f"[`plans/big-{STAGE}/plan.md`](" in body.split("These review pages do not fit")[1]
+    # The room is shared: each page keeps its index of every function, its rows are cut.
+    assert "These review pages do not fit in this body" not in body
+    for account in (PROD, STAGE):
+        page = body.split(f"# SnapStart Cleaner plan `big-{account}`")[1].split("\n---\n")[0]
+        assert "Shortened to fit GitHub's limit" in page
+        assert all(f"| `fn-{f:03d}` |" in page for f in range(200))
 
 
 def test_a_single_plan_without_failures_is_todays_pull_request(
@@ -167,7 +171,7 @@ def test_a_single_plan_without_failures_is_todays_pull_request(
     plan_dir = write_plan(tmp_path, make_plan("p1", delete=3))
     report = open_pr(run_cli, "plans/p1")
     assert (report["plan_id"], report["plan_ids"], report["failed_accounts"]) == ("p1", ["p1"], [])
-    assert fake_github.pulls[1].body == (plan_dir / "plan.md").read_text()
+    assert as_plan_md(fake_github.pulls[1].body) == (plan_dir / "plan.md").read_text()
     assert fake_github.pulls[1].title == "SnapStart cleanup: delete 3 versions (~$11.70/month), plan p1"
 
 

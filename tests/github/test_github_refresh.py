@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.plans import as_plan_md
 from plan_scene import BRANCH, PLAN, PLAN_MD, Scene
 from test_github_keep import delete_versions
 
 from cleaner.exit_codes import ExitCode
+from cleaner.validate import without_dropped_by
 
 
 def refresh(scene: Scene, head_sha: str | None = None, pr: int | None = None) -> tuple[ExitCode, str]:
@@ -67,9 +69,10 @@ def test_a_pushed_edit_is_described_with_the_dropped_version_under_dropped_in_re
     assert delete_versions(scene.fake.file_at(BRANCH, PLAN)) == ["1", "3"]  # the branch is untouched
     assert scene.fake.head_sha(scene.number) == head
     # The description is the page the reviewer rendered: same plan, same code, same original.
-    assert pull.body == scene.fake.file_at(BRANCH, PLAN_MD)
+    # (and who dropped it, which only the pull request's commits say)
+    assert without_dropped_by(as_plan_md(pull.body)) == scene.fake.file_at(BRANCH, PLAN_MD)
     dropped = pull.body.split("## Dropped in review", 1)[1].split("## To delete", 1)[0]
-    assert "- `api` (us-east-1): 2\n" in dropped
+    assert "- `api` (us-east-1): 2 — by carol\n" in dropped
     assert "**2 SnapStart versions to delete**" in pull.body
     assert "delete 2 versions" in pull.title and "plan p1" in pull.title
 
@@ -125,7 +128,7 @@ def test_a_keep_then_a_persons_push_are_both_dropped_in_review(scene: Scene) -> 
     assert code == ExitCode.OK, output
     pull = scene.fake.pulls[scene.number]
     dropped = pull.body.split("## Dropped in review", 1)[1].split("## To delete", 1)[0]
-    assert "- `api` (us-east-1): 1, 2\n" in dropped
+    assert "- `api` (us-east-1): 1 — by bob\n- `api` (us-east-1): 2 — by carol\n" in dropped
     assert "delete 1 version " in pull.title
 
 

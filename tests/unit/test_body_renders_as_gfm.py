@@ -31,7 +31,7 @@ from cleaner.github.plan_set import PlanFiles, PlanSet
 from cleaner.github.trailers import FailedAccount
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, PlanEntry, load_plan
 from cleaner.reasons import ROUTINE_REASONS
-from cleaner.render import BODY_TABLE_ROWS, CHART_SLICES, render_apply_markdown, render_plan_markdown
+from cleaner.render import CHART_SLICES, render_apply_markdown, render_plan_markdown
 
 from .factories import NOW, sample_plan
 from .gfm import Rendered, render, split_pages
@@ -96,11 +96,17 @@ def block_functions(markdown: str) -> list[tuple[str, str]]:
 
 
 def assert_renders_as_plan_page(
-    page: Rendered, plan: Plan, markdown: str, *, original: Plan | None = None, shortened: bool = False
+    page: Rendered,
+    plan: Plan,
+    markdown: str,
+    *,
+    original: Plan | None = None,
+    shortened: bool = False,
+    boilerplate: bool = True,
 ) -> None:
     """`page` (one plan page, maybe part of a longer body) shows what `plan` says it should.
-    `markdown` is that page's Markdown; `shortened`: a body cut to fit (function rows left out, the
-    per-function table capped at BODY_TABLE_ROWS)."""
+    `markdown` is that page's Markdown; `shortened`: a body cut to fit (function rows left out; the index
+    of every function with deletions stays whole)."""
     functions = functions_of(plan)
     billed = [f for f in functions if f.billed]
     unbilled = [f for f in functions if not f.billed]
@@ -119,10 +125,10 @@ def assert_renders_as_plan_page(
 
     assert page.headings(1) == [f"SnapStart Cleaner plan {plan.plan_id}"]
     assert page.headings(2) == [
-        "On merge",
+        *(["On merge"] if boilerplate else []),
+        *(["How to keep a version"] if plan.delete and boilerplate else []),
         *(["Dropped in review"] if dropped else []),
         "To delete",
-        "How to keep a version",
         "Kept",
         *(["What this plan is worth"] if plan.savings else []),
         *(["Rows by function"] if shown else []),
@@ -148,9 +154,10 @@ def assert_renders_as_plan_page(
     assert len(page.root.find_all("table")) == expected.total()
     [to_delete] = [t for t in tables if t.section == "To delete"] or [None]
     if to_delete is not None:
-        listed = billed[:BODY_TABLE_ROWS] if shortened else billed
-        assert [row[0] for row in to_delete.rows[: len(listed)]] == [f.name for f in listed]
-        assert len(to_delete.rows) == len(listed) + (len(billed) > len(listed))
+        # The index: every function with deletions, whatever was cut.
+        assert [row[0] for row in to_delete.rows] == [f.name for f in billed]
+    index = {row[0] for t in tables if t.section in ("To delete", "No cache charge") for row in t.rows}
+    assert index == {f.name for f in functions}
 
     # Each function the body keeps: one <details>, its summary naming it, one table with its rows.
     rows = {(f.name, f.region): f.entries for f in functions}
@@ -171,19 +178,39 @@ def assert_renders_as_plan_page(
         [*([(1, 0)] if notable else []), *([(0, len(routine))] if routine else [])] if kept_shown else []
     )
     for table in (t for t in tables if t.section == "Kept versions"):
-        # Every detail in one cell, whatever it holds (a `|` in a detail must not split its cell).
-        assert sorted((row[0], row[2], row[-1]) for row in table.rows) == sorted(
-            (e.function_name, e.version, "; ".join(e.details) or "—") for e in notable
-        )
+        # Grouped by function, its name on its first row only; every detail in one cell, whatever it
+        # holds (a `|` in a detail must not split its cell).
+        found, name = [], ""
+        for row in table.rows:
+            name = row[0].split(" (")[0] or name
+            found.append((name, row[1], row[-1]))
+        assert sorted(found) == sorted((e.function_name, e.version, _why(e)) for e in notable)
+        names = [row[0] for row in table.rows if row[0]]
+        assert len(names) == len(set(names))
 
     saving = [f for f in billed if f.savings > 0]
-    slices = 0 if len(saving) < 2 else min(len(saving), CHART_SLICES) + (len(saving) > CHART_SLICES)
     charts = [text for lang, text in page.code_blocks() if lang == "mermaid"]
-    if slices:
-        [chart] = charts
-        assert chart.startswith("pie title ") and len(chart.splitlines()) == 1 + slices
-    else:
+    assert len(charts) <= 1
+    if len(saving) < 2:
         assert charts == []
+    for chart in charts:
+        slices = min(len(saving), CHART_SLICES) + (len(saving) > CHART_SLICES)
+        if chart.startswith("pie title "):
+            assert len(chart.splitlines()) == 1 + slices
+        else:
+            assert chart.startswith("xychart-beta")
+
+    if plan.delete and boilerplate:
+        # The browser first: a `/keep` comment, then the web editor, then the command line.
+        how = [element.text() for element in page.section("How to keep a version")]
+        assert how and "/keep " in how[0], how
+        steps = how[0]
+        assert steps.index("/keep ") < steps.index("browser") < steps.index("snapstart-cleaner render")
+
+
+def _why(entry: PlanEntry) -> str:
+    reasons = ", ".join(r.value for r in entry.reasons)
+    return f"{reasons}: {'; '.join(entry.details)}" if entry.details else reasons
 
 
 def assert_well_formed(page: Rendered) -> None:
@@ -226,12 +253,38 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 def test_the_demo_plans_pull_request_body_renders_as_intended(demo: Demo) -> None:
     files = demo.scanned
-    body = PlanSet([files]).body({files.plan.plan_id: link(files)})
-    page = render(body, comment=True)
+    for dry_run in (True, False):
+        body = PlanSet([files], dry_run=dry_run).body({files.plan.plan_id: link(files)})
+        page = render(body, comment=True)
 
-    assert_well_formed(page)
-    assert_renders_as_plan_page(page, files.plan, body)
-    assert len(body) == len(files.plan_md) < BODY_LIMIT
+        assert_well_formed(page)
+        assert_renders_as_plan_page(page, files.plan, body)
+        assert len(body) < BODY_LIMIT
+
+
+def _merge_sentence(page: Rendered) -> str:
+    [alert, *_] = page.section("On merge")
+    return [line for line in alert.text().splitlines() if line.strip()][1]
+
+
+def test_the_body_says_definitely_what_merging_does_in_either_mode(demo: Demo) -> None:
+    files = demo.scanned
+    count = files.plan.summary.delete_count
+
+    def sentence(dry_run: bool) -> str:
+        body = PlanSet([files], dry_run=dry_run).body({files.plan.plan_id: link(files)})
+        return _merge_sentence(render(body, comment=True))
+
+    assert sentence(False) == (
+        f"Merging deletes {count} versions (SNAPSTART_DRY_RUN is false), each re-verified against live AWS"
+        " first."
+    )
+    assert sentence(True) == (
+        "Merging is a dry run: nothing is deleted. To delete, set SNAPSTART_DRY_RUN to false; the next scan's"
+        " PR will delete."
+    )
+    # plan.md, a file, does not know the repository's variable: it says what merging depends on.
+    assert "unless" not in files.plan_md and "the pull request's description says which" in files.plan_md
 
 
 def test_the_plan_check_page_with_dropped_in_review_renders_as_intended(demo: Demo) -> None:
@@ -257,9 +310,20 @@ def test_the_demos_apply_result_renders_as_intended(demo: Demo) -> None:
 
     assert_well_formed(page)
     assert page.headings(2) == [f"Skipped ({len(skipped)})", "Deleted"]
-    [table] = page.tables()
-    assert table.section == f"Skipped ({len(skipped)})"
-    assert [(row[0], row[1]) for row in table.rows] == [(e.function_name, e.version) for e in skipped]
+    assert page.tables() == []
+    # Grouped by what happened: each cause's text once, then one line per function it hit.
+    section = page.section(f"Skipped ({len(skipped)})")
+    causes = {": ".join(p for p in (", ".join(e.reasons), e.message) if p) for e in skipped}
+    said = [p.text() for p in section if p.tag == "p" and p.find_all("strong")]
+    assert len(said) == len(causes) and all(any(c in s for s in said) for c in causes)
+    listed = [li.text() for element in section for li in element.find_all("li")]
+    by_cause: dict[str, set[tuple[str, str]]] = {}
+    for e in skipped:
+        cause = ": ".join(p for p in (", ".join(e.reasons), e.message) if p)
+        by_cause.setdefault(cause, set()).add((e.function_name, e.region))
+    assert len(listed) == sum(len(functions) for functions in by_cause.values())
+    versions = sorted(v.strip() for line in listed for v in line.split(": ", 1)[1].split(","))
+    assert versions == sorted(e.version for e in skipped)
     [deleted] = page.details()
     functions = {(e.region, e.function_name, e.outcome) for e in gone}
     assert (deleted.tables, deleted.items) == (0, len(functions))
@@ -303,8 +367,12 @@ def test_an_apply_result_with_every_outcome_renders_as_intended() -> None:
 
     assert_well_formed(page)
     assert page.headings(2) == ["Failed (1)", "Not attempted", "Skipped (1)", "Deleted"]
-    assert [(t.section, len(t.rows)) for t in page.tables()] == [("Failed (1)", 1), ("Skipped (1)", 1)]
-    assert page.tables()[0].rows[0][-1] == "version_changed: AWS said | no # not a heading"
+    assert page.tables() == []
+    failed = [e.text() for e in page.section("Failed (1)")]
+    # The next step first, then the cause's full text once, then what it hit.
+    assert "Next step:" in failed[0] and "Re-run failed jobs" in failed[0]
+    assert failed[1] == "1 version: version_changed: AWS said | no # not a heading"
+    assert "api (us-east-1): 3" in failed[2]
     # One line per function and outcome: api deleted, api already gone.
     assert [(d.tables, d.items) for d in page.details()] == [(0, 2)]
 
@@ -353,14 +421,20 @@ def test_a_body_of_several_accounts_renders_each_page_as_intended() -> None:
     assert_well_formed(rendered)
     summary, *pages = split_pages(rendered)
     assert summary.headings(1) == ["SnapStart Cleaner: 4 accounts"]
+    # "On merge" and "How to keep a version" once, for every page.
+    assert summary.headings(2) == ["On merge", "How to keep a version"]
+    assert "/keep " in summary.section("How to keep a version")[0].text()
     [accounts] = summary.tables()
+    # Each account's id once: its name, or a dash (a failed account too).
     assert [row[1] for row in accounts.rows] == [
         "222222222222",
         "111111111111",
         "333333333333",
         "444444444444",
     ]
-    assert [row[0] for row in accounts.rows] == ["stage", "prod | eu", "333333333333", "444444444444"]
+    assert [row[0] for row in accounts.rows] == ["stage", "prod | eu", "—", "—"]
+    # The small account's warning is in the summary whatever room its page gets.
+    assert "prod | eu (111111111111): cloudfront:ListDistributions: AccessDenied" in summary.root.text()
     # Each page in the body, largest savings first: the big one shortened to the room left.
     markdown = body.split("\n---\n\n")[1:]
     by_id = {f.plan.plan_id: f for f in plans}
@@ -369,7 +443,7 @@ def test_a_body_of_several_accounts_renders_each_page_as_intended() -> None:
     for page, text in zip(pages, markdown, strict=True):
         files = by_id[page.headings(1)[0].removeprefix("SnapStart Cleaner plan ")]
         assert_renders_as_plan_page(
-            page, files.plan, text, shortened=text.rstrip("\n") != files.plan_md.rstrip("\n")
+            page, files.plan, text, shortened="Shortened to fit" in text, boilerplate=False
         )
 
 

@@ -92,6 +92,22 @@ def test_an_edit_without_render_fails_with_stale_summary_and_markdown(cli: Cli) 
     assert f"{cli.cwd / 'plans/p1/plan.md'}:1: plan.md is not the rendering of plan.json" in run.out
 
 
+def test_a_removals_only_edit_without_render_is_valid_against_the_original_with_a_note(cli: Cli) -> None:
+    # What GitHub's web editor commits: one entry deleted, the summary and plan.md as they were.
+    edit_json(cli.cwd / PLAN, drop_first_deletion)
+    run = cli("validate", PLAN, "--against", ORIGINAL)
+    assert run.code == ExitCode.OK, run.out
+    assert "note: plan.md and the summary not re-rendered after review removed 1 entries" in run.out
+    assert "valid (7 versions to delete, 1 dropped by review)" in run.out
+
+
+def test_a_stale_summary_does_not_excuse_an_added_entry(cli: Cli) -> None:
+    edit_json(cli.cwd / PLAN, add_deletion)
+    run = cli("validate", PLAN, "--against", ORIGINAL)
+    assert run.code == ExitCode.FAILURES
+    assert "was not proposed by the scan" in run.out and "summary does not match the entries" in run.out
+
+
 def test_a_missing_plan_md_fails(cli: Cli) -> None:
     (cli.cwd / "plans/p1/plan.md").unlink()
     run = cli("validate", PLAN)
@@ -155,13 +171,16 @@ def test_malformed_json_is_annotated_at_its_line_and_column_in_github_format(cli
 
 def test_json_format_reports_findings_and_totals(cli: Cli) -> None:
     edit_json(cli.cwd / PLAN, drop_first_deletion)
-    run = cli("validate", PLAN, "--against", ORIGINAL, "--format", "json")
+    run = cli("validate", PLAN, "--format", "json")
     assert run.code == ExitCode.FAILURES
     report = json.loads(run.out)
     assert report["ok"] is False
     assert report["delete_count"] == 7
-    assert report["dropped"] == ["edge:2 (eu-west-1)"]
     assert {f["file"] for f in report["findings"]} == {str(cli.cwd / PLAN), str(cli.cwd / "plans/p1/plan.md")}
+    # Against the original the same removal is valid; its stale parts are a note.
+    report = json.loads(cli("validate", PLAN, "--against", ORIGINAL, "--format", "json").out)
+    assert report["ok"] is True and report["dropped"] == ["edge:2 (eu-west-1)"]
+    assert [note.split(" not re-rendered")[0] for note in report["notes"]] == ["plan.md and the summary"]
 
 
 # --- validate and render: 2 ---------------------------------------------------------------------------

@@ -14,6 +14,11 @@ from cleaner.github.keep import KeepItem, parse_keep_comment
         ("/keep api:2", [KeepItem("api", "2")]),
         ("  /keep orders-api:5 my_fn:12  \n", [KeepItem("orders-api", "5"), KeepItem("my_fn", "12")]),
         ("/keep api:2 api:2", [KeepItem("api", "2")]),
+        # A region first, for a function the plan has in several regions.
+        ("/keep eu-west-1:api:2 api:3", [KeepItem("api", "2", "eu-west-1"), KeepItem("api", "3")]),
+        # A function may be named like a region: two colons make the region form, one does not.
+        ("/keep us-east-1:2", [KeepItem("us-east-1", "2")]),
+        ("/keep us-east-1:us-east-1:2", [KeepItem("us-east-1", "2", "us-east-1")]),
     ],
 )
 def test_a_keep_request_names_each_version_once(body: str, items: list[KeepItem]) -> None:
@@ -35,6 +40,8 @@ def test_a_keep_request_names_each_version_once(body: str, items: list[KeepItem]
         "/KEEP api:2",
         "please /keep api:2",
         "/keep us-east-1/api:2",
+        "/keep nowhere:api:2",  # not a region
+        "/keep us-east-1:api:2:3",
         f"/keep {'a' * 65}:2",  # longer than a Lambda function name
         "/keep api:12345678901",  # more digits than a Lambda version
         "/keep <!--x-->:2",

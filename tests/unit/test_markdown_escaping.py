@@ -217,4 +217,5 @@ def test_the_apply_result_page_keeps_an_attack_in_its_cell() -> None:
     page = render_apply_markdown(result)
     assert "<!--" not in page
     assert "· plan plans/p1x &lt;!--/plan.json ·" in page
-    assert "| `api` | 2 | us-east-1 | check_incomplete: AccessDenied x &lt;!-- \\| `x` |" in page.splitlines()
+    assert "**1 version:** check_incomplete: AccessDenied x &lt;!-- \\| `x`" in page.splitlines()
+    assert "- `api` (us-east-1): 2" in page.splitlines()

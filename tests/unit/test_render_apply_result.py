@@ -36,9 +36,12 @@ def _result(approval: str | None, dry_run: bool = False) -> ApplyResult:
 def test_the_page_counts_outcomes_and_lists_every_entry_with_escaped_details() -> None:
     page = render_apply_markdown(_result(approval="PR #7 approved by bob"))
 
-    assert "**1 deleted** · **0 failed** · 1 skipped (changed since the scan) · 0 already gone" in page
+    assert "**1 deleted** · 0 failed · 1 skipped (changed since the scan) · 0 already gone" in page
     assert "Approval: PR #7 approved by bob" in page
-    assert "| `api` | 2 | us-east-1 | alias_protected: alias hotfix (primary) \\| weighted |" in page
+    assert (
+        "**1 version:** alias_protected: alias hotfix (primary) \\| weighted\n\n- `api` (us-east-1): 2\n"
+        in page
+    )
     assert "- `api` (us-east-1) deleted: 1" in page
     assert "\n\n\n" not in page
 
@@ -48,3 +51,40 @@ def test_a_dry_run_says_what_would_be_deleted() -> None:
 
     assert page.startswith("# SnapStart Cleaner apply (dry run): plan `p1`")
     assert "Approval:" not in page and "\n\n\n" not in page
+
+
+DENIED = (
+    "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/snapstart-apply/run is not"
+    " authorized to perform: lambda:DeleteFunction on resource: arn:aws:lambda:us-east-1:123456789012"
+    ":function:api:3 with an explicit deny in a service control policy (p-abc123): ask your AWS"
+    " organisation's administrators to allow lambda:DeleteFunction for the apply role in this account"
+)
+
+
+def test_failures_come_first_grouped_by_their_full_message_with_a_next_step() -> None:
+    entries = [
+        EntryResult(
+            region="us-east-1", function_name=name, version=str(v), outcome=Outcome.FAILED, message=DENIED
+        )
+        for name in ("api", "payments-core-ledger-reconciliation-worker")
+        for v in (3, 4, 5)
+    ]
+    entries.append(EntryResult(region="us-east-1", function_name="api", version="6", outcome=Outcome.DELETED))
+    result = _result(None).model_copy(update={"entries": entries, "counts": count_outcomes(entries)})
+
+    page = render_apply_markdown(result)
+
+    assert len(DENIED) > 300 and page.count(DENIED) == 1  # the whole cause, said once
+    assert page.index("## Failed (6)") < page.index("## Deleted")
+    failed = page.split("## Failed (6)", 1)[1].split("\n## ", 1)[0]
+    assert "**Next step:** fix the cause below, then re-run the failed jobs of this apply run" in failed
+    assert f"**6 versions:** {DENIED}" in failed
+    assert "- `payments-core-ledger-reconciliation-worker` (us-east-1): 3, 4, 5" in failed
+    assert page.splitlines()[2].startswith("**1 deleted** · **6 failed** ·")
+
+
+def test_a_dry_run_reports_no_deletion_time_and_no_bold_zero() -> None:
+    result = _result(None, dry_run=True).model_copy(update={"verify_seconds": 2.0, "delete_seconds": 4.6})
+    page = render_apply_markdown(result)
+    assert "re-verification 2.0 s" in page and "deletion" not in page.split("\n\n")[2]
+    assert "**0" not in page

@@ -29,9 +29,8 @@ LINK = "https://github.com/acme/infra/blob/snapstart-cleaner/plan/plans/20261101
 ALWAYS = [
     "**",
     "## On merge",
-    "## To delete",
-    "```mermaid",
     "## How to keep a version",
+    "## To delete",
     "## Kept",
     "## Settings used",
 ]
@@ -107,7 +106,7 @@ def _positions(text: str) -> list[int]:
 
 def test_the_body_of_a_5000_deletion_plan_fits_and_holds_every_always_present_part_in_order() -> None:
     plan = large_plan(5_000, 340)
-    body = render_plan_body(plan, LINK, BODY_LIMIT)
+    body = render_plan_body(plan, LINK, BODY_LIMIT, dry_run=True)
 
     assert body is not None
     if os.environ.get("UPDATE_GOLDEN") == "1":
@@ -129,7 +128,9 @@ def test_the_body_of_a_5000_deletion_plan_fits_and_holds_every_always_present_pa
 
 def test_a_body_that_fits_is_the_whole_page() -> None:
     plan = sample_plan()
-    assert render_plan_body(plan, LINK, BODY_LIMIT) == render_plan_markdown(plan)
+    for mode in (True, False):
+        body = render_plan_body(plan, LINK, BODY_LIMIT, dry_run=mode)
+        assert body == render_plan_markdown(plan, dry_run=mode, link=LINK)
 
 
 def test_the_small_and_the_full_large_page_parse_as_intended() -> None:
@@ -218,7 +219,7 @@ def test_a_plan_over_the_cap_keeps_the_smallest_savings_for_the_next_plan() -> N
     assert any("3 more candidates" in w and "max_deletions_per_apply (5)" in w for w in capped.warnings)
     page = render_plan_markdown(capped)
     assert "· 18 kept · 3 more in the next plan" in page.splitlines()[2]
-    assert "at most 5 deletions per apply" in page
+    assert "Apply refuses more than 5 deletions" in page
 
 
 def test_a_plan_within_the_cap_is_unchanged_but_for_the_limits_it_shows() -> None:
@@ -226,35 +227,66 @@ def test_a_plan_within_the_cap_is_unchanged_but_for_the_limits_it_shows() -> Non
     capped = cap_deletions(plan, ApplyLimits())
     assert capped.delete == plan.delete and capped.keep == plan.keep
     page = render_plan_markdown(capped)
-    assert "at most 500 deletions per apply · refused after 14 days (from 2026-11-15 12:00 UTC)" in page
+    assert (
+        "Apply refuses more than 500 deletions, a plan older than 14 days (from 2026-11-15 12:00 UTC)" in page
+    )
 
 
 def test_a_plan_over_the_cap_it_was_scanned_with_says_apply_will_refuse_it() -> None:
     plan = sample_plan().model_copy(update={"apply_limits": ApplyLimits(max_deletions_per_apply=5)})
-    assert "**this plan has 8: apply will refuse it; drop versions or raise the cap**" in (
+    assert "**this plan: it has 8 deletions, over the cap of 5; drop versions or raise the cap**" in (
         render_plan_markdown(plan)
     )
 
 
 def test_room_left_after_every_functions_rows_shows_the_versions_kept_for_a_reason_to_look_at() -> None:
-    # 1,400 deletions in 85 functions, 600 kept (60 behind an alias): every function's rows fit, all the
-    # kept rows do not; the alias rows are what a reviewer must see, the newest-N lines can be linked.
-    plan = large_plan(1_400, 85)
+    # 1,300 deletions in 85 functions, 1,500 kept (150 behind an alias): every function's rows fit, all
+    # the kept rows do not; the alias rows are what a reviewer must see, the newest-N lines can be linked.
+    plan = large_plan(1_300, 85, kept=1_500)
     body = render_plan_body(plan, LINK, BODY_LIMIT)
 
     assert body is not None and len(body) < BODY_LIMIT
     assert len(re.findall(r"^<summary><code>service-", body, re.MULTILINE)) == 85
-    assert "<summary>60 versions kept for a reason to look at</summary>" in body
+    assert "<summary>150 versions kept for a reason to look at, by function</summary>" in body
     assert "kept for their age, their place among the newest" not in body
     assert "the other kept versions are only in [" in body.split("## On merge")[0]
     assert render(body, comment=True).problems == []
 
 
 def test_in_a_body_of_several_accounts_a_pages_spare_room_is_left_to_the_next_account() -> None:
-    plan = large_plan(1_400, 85)
+    plan = large_plan(1_300, 85, kept=1_500)
     alone = render_plan_body(plan, LINK, BODY_LIMIT)
     in_a_set = render_plan_body(plan, LINK, BODY_LIMIT, fill_kept=False)
 
     assert alone is not None and in_a_set is not None
     assert "kept for a reason to look at" in alone and "kept for a reason to look at" not in in_a_set
     assert len(in_a_set) < len(alone)
+
+
+def test_every_function_is_findable_on_the_5000_deletion_body_and_how_to_keep_comes_early() -> None:
+    plan = large_plan(5_000, 340)
+    body = render_plan_body(plan, LINK, BODY_LIMIT, dry_run=False)
+    assert body is not None and len(body) < BODY_LIMIT
+    page = render(body, comment=True)
+
+    # The index: every function with deletions, by name, whatever rows were cut.
+    [index] = [t for t in page.tables() if t.section == "To delete"]
+    names = {e.function_name for e in plan.delete if e.estimated_monthly_cost_usd > 0}
+    assert {row[0] for row in index.rows} == names
+    listed = {
+        row[0] for t in page.tables() if t.section in ("To delete", "No cache charge") for row in t.rows
+    }
+    assert listed == {e.function_name for e in plan.delete}
+    # "How to keep" before the index, after a head of a few lines: within the first two screens.
+    assert page.headings(2)[:3] == ["On merge", "How to keep a version", "To delete"]
+    head = body.split("## How to keep a version")[0]
+    assert len(head.splitlines()) < 25 and len(head) < 2_500
+    how = page.section("How to keep a version")[0].text()
+    assert "/keep service-005:1" in how and "/keep us-east-1:service-005:1" in how
+    # The links to the files are links.
+    note = body.split("## On merge")[0]
+    assert f"]({LINK})" in note
+    assert (
+        "](https://github.com/acme/infra/edit/snapstart-cleaner/plan/plans/20261101T120000Z/plan.json)"
+        in body
+    )

@@ -8,7 +8,16 @@ import re
 
 from cleaner.apply_result import ApplyResult, EntryResult, Outcome, count_outcomes
 from cleaner.github.body import BODY_LIMIT
-from cleaner.render import chart_label, render_apply_markdown, render_plan_body, render_plan_markdown, usd
+from cleaner.render import (
+    FunctionRows,
+    chart_label,
+    render_apply_markdown,
+    render_plan_body,
+    render_plan_markdown,
+    savings_chart,
+    usd,
+)
+from cleaner.render.rows import by_savings
 
 from .factories import NOW, entry, sample_plan
 from .test_review_page import LINK, large_plan
@@ -44,19 +53,61 @@ def test_the_small_page_charts_each_function_that_saves_money_after_its_table() 
     assert "java-svc" not in page.split("```mermaid")[1].split("```")[0]
 
 
-def test_a_large_body_charts_the_top_ten_and_the_rest_in_one_slice_within_the_limit() -> None:
+def test_a_large_body_whose_savings_are_spread_evenly_has_no_chart() -> None:
+    # 340 functions, the top 10 under a fifth of the savings: a pie would be one "330 other functions"
+    # slice, a bar chart ten equal bars; the index says it better.
     plan = large_plan(5_000, 340)
     body = render_plan_body(plan, LINK, BODY_LIMIT)
     assert body is not None and len(body) < BODY_LIMIT
-    _, slices = chart(body)
-    assert len(slices) == 11
-    top = [label.split(" ")[0] for label, _ in slices[:10]]
-    table = re.findall(r"^\| `(service-\d+)` \|", body, re.MULTILINE)
-    assert top == table[:10]
-    assert re.fullmatch(r"[0-9,]+ other functions \$[0-9,]+\.[0-9]{2}", slices[10][0])
-    values = [v for _, v in slices]
-    assert values[:10] == sorted(values[:10], reverse=True)
-    assert abs(sum(values) - plan.summary.estimated_monthly_savings_usd) < 0.01
+    assert "```mermaid" not in body
+
+
+def _skewed(top_share: float) -> list[FunctionRows]:
+    """60 functions, largest savings first: 10 carry `top_share` of $1,000 between them, 50 the rest."""
+    top = [
+        FunctionRows(
+            "us-east-1",
+            f"big-{i}",
+            [entry(f"big-{i}", 1, estimated_monthly_cost_usd=round(1000 * top_share / 10, 2))],
+        )
+        for i in range(10)
+    ]
+    rest = [
+        FunctionRows(
+            "us-east-1",
+            f"small-{i}",
+            [entry(f"small-{i}", 1, estimated_monthly_cost_usd=round(1000 * (1 - top_share) / 50, 2))],
+        )
+        for i in range(50)
+    ]
+    return by_savings(top + rest)
+
+
+def test_the_pie_only_when_its_named_slices_carry_most_of_the_savings() -> None:
+    pie = savings_chart(_skewed(0.6), 1000.0, regional=False)
+    assert pie is not None and pie.kind == "pie" and len(pie.slices) == 11
+    assert pie.slices[-1].label == "50 other functions $400.00"
+    bar = savings_chart(_skewed(0.3), 1000.0, regional=False)
+    assert (
+        bar is not None
+        and bar.kind == "bar"
+        and [s.label for s in bar.slices] == [f"big-{i}" for i in range(10)]
+    )
+    assert bar.title == "Top 10 of 60 functions by savings per month"
+    assert savings_chart(_skewed(0.1), 1000.0, regional=False) is None
+
+
+def test_a_bar_chart_is_a_mermaid_xychart_of_the_top_functions() -> None:
+    plan = large_plan(2_000, 60).model_copy(update={"delete": []})
+    groups = _skewed(0.3)
+    plan = plan.model_copy(update={"delete": [e for g in groups for e in g.entries]}).with_derived_summary()
+    page = render_plan_markdown(plan)
+    block = page.split("```mermaid\n", 1)[1].split("\n```\n", 1)[0].splitlines()
+    assert block[0] == "xychart-beta horizontal"
+    assert block[1] == '    title "Top 10 of 60 functions by savings per month"'
+    assert block[2].startswith('    x-axis ["big-0 (us-east-1)", "big-1 (us-east-1)"') and block[
+        4
+    ].startswith("    bar [30.00, 30.00")
 
 
 def test_no_chart_when_fewer_than_two_functions_save_money() -> None:
