@@ -24,6 +24,9 @@ from cleaner.aws.ratelimit import (
 from cleaner.exit_codes import AccessError
 from cleaner.settings import Performance
 
+# Services whose answers only inform the page (cleaner.scan.savings): never worth a long back-off.
+INFORMATIONAL = ("pricing", "ce")
+
 
 class AwsContext:
     """Where the AWS adapters get their clients: the default credential chain, and `AWS_ENDPOINT_URL`
@@ -62,6 +65,11 @@ class AwsContext:
         self._identity_config = self._config.merge(
             Config(retries={"mode": "standard", "total_max_attempts": min(3, self.performance.max_attempts)})
         )
+        # What a plan is worth (the Price List, Cost Explorer) is informational and fails soft: an
+        # endpoint that errors is a note on the page after two tries, not ten attempts of back-off.
+        self._informational_config = self._config.merge(
+            Config(retries={"mode": "standard", "total_max_attempts": min(2, self.performance.max_attempts)})
+        )
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -69,7 +77,10 @@ class AwsContext:
         with self._lock:
             client = self._clients.get((service, region))
             if client is None:
-                config = self._identity_config if service == "sts" else self._config
+                config = {
+                    "sts": self._identity_config,
+                    **dict.fromkeys(INFORMATIONAL, self._informational_config),
+                }.get(service, self._config)
                 client = self.session.client(service, region_name=region, config=config)  # type: ignore[call-overload]
                 attach(client, region, self.limiter, self.recorder)
                 limit_retries(client, self.performance.retry_budget_seconds)
