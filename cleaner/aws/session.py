@@ -67,9 +67,10 @@ class AwsContext:
         )
         # What a plan is worth (the Price List, Cost Explorer) is informational and fails soft: an
         # endpoint that errors is a note on the page after two tries, not ten attempts of back-off.
-        self._informational_config = self._config.merge(
+        informational = self._config.merge(
             Config(retries={"mode": "standard", "total_max_attempts": min(2, self.performance.max_attempts)})
         )
+        self._configs = {"sts": self._identity_config, **dict.fromkeys(INFORMATIONAL, informational)}
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -77,10 +78,7 @@ class AwsContext:
         with self._lock:
             client = self._clients.get((service, region))
             if client is None:
-                config = {
-                    "sts": self._identity_config,
-                    **dict.fromkeys(INFORMATIONAL, self._informational_config),
-                }.get(service, self._config)
+                config = self._configs.get(service, self._config)
                 client = self.session.client(service, region_name=region, config=config)  # type: ignore[call-overload]
                 attach(client, region, self.limiter, self.recorder)
                 limit_retries(client, self.performance.retry_budget_seconds)

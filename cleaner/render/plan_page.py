@@ -170,6 +170,30 @@ def _kept_blocks(plan: Plan) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class _View:
+    """How a page is shown, the same for each of its renderings: who dropped what, what merging does,
+    where plan.md lives, and whether the boilerplate is included."""
+
+    dropped_by: DroppedBy | None = None
+    dry_run: bool | None = None
+    link: str | None = None
+    boilerplate: bool = True
+
+
+def _page_head(plan: Plan, original: Plan | None, shortened: Shortened | None, view: _View) -> str:
+    return _head(
+        plan,
+        _dropped(plan, original),
+        shortened,
+        f"plans/{plan.plan_id}/{PLAN_MD}",
+        dropped_by=view.dropped_by,
+        dry_run=view.dry_run,
+        link=view.link,
+        boilerplate=view.boilerplate,
+    )
+
+
 def _tail(plan: Plan) -> str:
     return render_paragraph(
         "plan-tail.md.j2",
@@ -189,19 +213,9 @@ def plan_page_parts(
     link: str | None = None,
     boilerplate: bool = True,
 ) -> PageParts:
-    md_path = f"plans/{plan.plan_id}/{PLAN_MD}"
-    dropped = _dropped(plan, original)
+    view = _View(dropped_by, dry_run, link, boilerplate)
     return PageParts(
-        head=_head(
-            plan,
-            dropped,
-            shortened,
-            md_path,
-            dropped_by=dropped_by,
-            dry_run=dry_run,
-            link=link,
-            boilerplate=boilerplate,
-        ),
+        head=_page_head(plan, original, shortened, view),
         function_blocks=list(_function_blocks(plan)),
         kept_blocks=[b for b in _kept_blocks(plan) if b],
         tail=_tail(plan),
@@ -267,20 +281,9 @@ def render_plan_markdown_chunks(
     boilerplate: bool = True,
 ) -> Iterator[str]:
     """plan.md in pieces, for writing a large plan without holding its page as one string."""
-    md_path = f"plans/{plan.plan_id}/{PLAN_MD}"
-    head = _head(
-        plan,
-        _dropped(plan, original),
-        None,
-        md_path,
-        dropped_by=dropped_by,
-        dry_run=dry_run,
-        link=link,
-        boilerplate=boilerplate,
-    )
+    head = _page_head(plan, original, None, _View(dropped_by, dry_run, link, boilerplate))
     kept = [b for b in _kept_blocks(plan) if b]
-    tail = _tail(plan)
-    return _assemble_chunks(head, _function_blocks(plan), kept, tail, "")
+    return _assemble_chunks(head, _function_blocks(plan), kept, _tail(plan), "")
 
 
 def render_plan_body(
@@ -300,15 +303,15 @@ def render_plan_body(
     room, or, with `fill_kept`, when every function block fits and they fit in what is left), with a
     note at the top and above the rows linking `full_link`. None when even the always-present parts do
     not fit."""
-    view = {"dropped_by": dropped_by, "dry_run": dry_run, "link": full_link, "boilerplate": boilerplate}
-    whole = render_plan_markdown(plan, original, **view)  # type: ignore[arg-type]
+    view = _View(dropped_by, dry_run, full_link, boilerplate)
+    whole = render_plan_markdown(plan, original, **vars(view))
     # The same margin as a shortened body keeps: GitHub counts some characters (·, —) differently.
     if len(whole) <= limit - body_margin(limit):
         return whole
     functions = len({(e.region, e.function_name) for e in plan.delete})
     # The notes' longest wording, so the blocks chosen with it still fit with the real one.
     widest = Shortened(functions, functions, False, full_link)
-    parts = plan_page_parts(plan, original, shortened=widest, **view)  # type: ignore[arg-type]
+    parts = plan_page_parts(plan, original, shortened=widest, **vars(view))
     note = _rows_note(widest)
     budget = limit - body_margin(limit) - len(parts.head) - len(parts.tail) - len(note)
     budget -= len(_ROWS_HEADING) + len(_KEPT_HEADING) + 4
@@ -340,13 +343,7 @@ def render_plan_body(
         full_link,
         notable_kept_shown=has_notable and bool(kept),
     )
-    head = _head(
-        plan,
-        _dropped(plan, original),
-        shortened,
-        f"plans/{plan.plan_id}/{PLAN_MD}",
-        **view,  # type: ignore[arg-type]
-    )
+    head = _page_head(plan, original, shortened, view)
     return _assemble(head, chosen, kept, parts.tail, _rows_note(shortened) if len(chosen) < functions else "")
 
 
@@ -364,8 +361,7 @@ def render_plan_body_minimum(
     much for each page, so a small plan's page is never the one left out."""
     functions = len({(e.region, e.function_name) for e in plan.delete})
     shortened = Shortened(0, functions, False, full_link)
-    view = {"dropped_by": dropped_by, "dry_run": dry_run, "link": full_link, "boilerplate": boilerplate}
-    head = _head(plan, _dropped(plan, original), shortened, f"plans/{plan.plan_id}/{PLAN_MD}", **view)  # type: ignore[arg-type]
+    head = _page_head(plan, original, shortened, _View(dropped_by, dry_run, full_link, boilerplate))
     return _assemble(head, [], [], _tail(plan), "")
 
 
