@@ -33,6 +33,7 @@ LOCK_OF = {
     "apply.yml": RUNTIME_LOCK,
     "plan-check.yml": RUNTIME_LOCK,
     "keep.yml": RUNTIME_LOCK,
+    "refresh.yml": RUNTIME_LOCK,
     "doctor.yml": RUNTIME_LOCK,
     "ci.yml": DEV_LOCK,
 }
@@ -357,7 +358,7 @@ def test_the_workflows_install_only_from_the_hash_locked_requirements() -> None:
             # Everything from the checkout this workflow installs from, the install action's copy too.
             assert {install.checkout for install in installs} <= {CHECKOUT_OF[name]}, f"{name}: {job_name}"
             locked += sum(install.lock is not None for install in installs)
-    assert locked == 9  # targets, scan and open-pr; plan-check; plans and apply; keep; doctor; ci
+    assert locked == 10  # targets, scan and open-pr; plan-check; plans and apply; keep; refresh; doctor; ci
 
 
 @pytest.mark.parametrize(

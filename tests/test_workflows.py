@@ -27,7 +27,7 @@ yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (it comes wit
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / ".github"
 WORKFLOWS = GITHUB / "workflows"
-NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml", "keep.yml", "doctor.yml")
+NAMES = ("ci.yml", "scan.yml", "plan-check.yml", "apply.yml", "keep.yml", "refresh.yml", "doctor.yml")
 # The local composite actions; actionlint reads workflows only, so the checks below that read `uses:`
 # lines read these too.
 ACTIONS = GITHUB / "actions"
@@ -441,7 +441,9 @@ def test_no_workflow_runs_untrusted_code_with_secrets_or_write_tokens() -> None:
     for name in NAMES:
         triggers = load(name)["on"]
         assert "pull_request_target" not in triggers
-        assert "workflow_run" not in triggers
+        # workflow_run holds secrets on the default branch after a pull request's run: only refresh.yml,
+        # which checks out the default branch and takes numbers from the event (its tests below).
+        assert "workflow_run" not in triggers or name == "refresh.yml"
 
 
 def test_the_scan_job_gets_the_scan_role_as_the_default_branch_without_an_environment() -> None:
@@ -524,6 +526,7 @@ SECRET = re.compile(r"\bsecrets\s*[.\[]")
 BOT_JOBS = {
     ("scan.yml", "open-pr"): "Open or update the pull request",
     ("keep.yml", "keep"): "Carry out the keep request",
+    ("refresh.yml", "refresh"): "Re-render the plan files and the description",
 }
 APP_CHECK = "Require the bot's GitHub App"
 MINT = "Mint the bot's token"
@@ -587,9 +590,9 @@ def test_no_job_without_an_environment_references_a_secret() -> None:
             assert "environment" in job or not SECRET.search(text), f"{name}: {job_name}"
             assert job.get("secrets") != "inherit", f"{name}: {job_name}"
             referenced += len(SECRET.findall(text))
-    # In open-pr and in keep: whether the App's key and the old personal token are set, and the key
-    # handed to create-github-app-token.
-    assert referenced == 6
+    # In open-pr, keep and refresh: whether the App's key and the old personal token are set, and the
+    # key handed to create-github-app-token.
+    assert referenced == 3 * len(BOT_JOBS)
 
 
 def test_the_secret_check_catches_a_secret_read_outside_an_environment() -> None:
@@ -1079,8 +1082,9 @@ PAT_GONE = "SNAPSTART_PR_TOKEN is still set: the personal-token set-up is gone, 
 README_STEP = '(README, "Set-up from zero", the GitHub App step)'
 
 
-def test_open_pr_and_keep_check_the_app_with_the_same_step() -> None:
-    assert _job_step("scan.yml", "open-pr", APP_CHECK) == _job_step("keep.yml", "keep", APP_CHECK)
+def test_the_bot_jobs_check_the_app_with_the_same_step() -> None:
+    checks = [_job_step(workflow, job, APP_CHECK) for workflow, job in BOT_JOBS]
+    assert all(check == checks[0] for check in checks)
 
 
 @pytest.mark.parametrize(
@@ -1892,3 +1896,77 @@ def test_keep_gets_only_the_pr_number_and_comment_id_from_the_event_and_through_
     # The comment's text never reaches a step: keep reads it through the API.
     for _, other in steps("keep.yml"):
         assert "comment.body" not in json.dumps(other), other.get("name")
+
+
+# --- refresh.yml: the bot re-renders after a person's edit --------------------------------------------
+
+
+def test_refresh_runs_after_a_passed_plan_check_of_a_pull_request_from_this_repository() -> None:
+    # A removal made in GitHub's web editor leaves plan.json's summary and plan.md stale; plan-check's
+    # token may not commit, and a commit by it would not be the bot's. The bot's job starts after
+    # plan-check, on the default branch, where the snapstart-pr environment lets it read the App's key.
+    document = load("refresh.yml")
+    assert document["on"] == {
+        "workflow_run": {"workflows": [load("plan-check.yml")["name"]], "types": ["completed"]}
+    }
+    assert document["permissions"] == {}
+    job = jobs("refresh.yml")["refresh"]
+    assert job["if"] == (
+        "github.event.workflow_run.event == 'pull_request'"
+        " && github.event.workflow_run.conclusion == 'success'"
+        " && github.event.workflow_run.head_repository.full_name == github.repository"
+        " && github.event.workflow_run.pull_requests[0] != null"
+    )
+    assert job["if"].count(" && ") == 3  # every condition must hold
+    # One refresh at a time per pull request; a newer push's refresh re-reads everything, so an older
+    # one still waiting can go.
+    assert document["concurrency"] == {
+        "group": "snapstart-cleaner-refresh-${{ github.event.workflow_run.pull_requests[0].number }}",
+        "cancel-in-progress": False,
+    }
+
+
+def test_refresh_checks_out_the_default_branch_and_takes_nothing_from_the_pull_requests_run() -> None:
+    # The classic workflow_run attack: the privileged run checks out, downloads or runs what the pull
+    # request's run produced. This job checks out the default branch (workflow_run's ref) only and
+    # downloads no artifact; the plans are read through the API at the head plan-check validated, and
+    # refresh-pr checks them again (removals only against the bot's first commit) before committing.
+    job = jobs("refresh.yml")["refresh"]
+    checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert len(checkouts) == 1
+    assert checkouts[0]["with"] == {"persist-credentials": False}
+    assert not any("artifact" in s.get("uses", "") for s in job["steps"])
+    text = (WORKFLOWS / "refresh.yml").read_text(encoding="utf-8")
+    for pr_code in ("head_branch", "head.ref", "refs/pull/", "gh pr checkout", "git fetch", "display_title"):
+        assert pr_code not in text, pr_code
+    install = step_named("refresh.yml", "Install snapstart-cleaner")
+    assert install["uses"] == "./.github/actions/install"
+    assert "with" not in install
+
+
+def test_refresh_gets_only_the_pr_number_and_the_validated_head_from_the_event_and_through_env() -> None:
+    from cleaner.cli import build_parser
+
+    step = step_named("refresh.yml", "Re-render the plan files and the description")
+    assert step["env"]["PR_NUMBER"] == "${{ github.event.workflow_run.pull_requests[0].number }}"
+    assert step["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
+    assert step["run"] == 'snapstart-cleaner refresh-pr --pr "$PR_NUMBER" --head-sha "$HEAD_SHA" --files'
+    args = build_parser().parse_args(["refresh-pr", "--pr", "7", "--head-sha", "0" * 40, "--files"])
+    assert (args.pr, args.files) == (7, True)
+    text = (WORKFLOWS / "refresh.yml").read_text(encoding="utf-8")
+    from_event = {e for e in re.findall(r"\$\{\{.*?\}\}", text) if "github.event" in e}
+    # Outside the job's `if`: a number and a sha, never a branch name, a title or a commit message.
+    assert from_event == {step["env"]["PR_NUMBER"], step["env"]["HEAD_SHA"]}
+
+
+def test_the_jobs_that_render_the_page_know_what_merging_does() -> None:
+    # The description says "Merging deletes N versions" or "Merging is a dry run"; apply deletes only
+    # when the variable is 'false', so every job that renders a page reads the same variable.
+    renders = {
+        ("scan.yml", "Open or update the pull request"),
+        ("keep.yml", "Carry out the keep request"),
+        ("refresh.yml", "Re-render the plan files and the description"),
+        ("plan-check.yml", "Refresh the pull request's description"),
+    }
+    for workflow, name in renders:
+        assert step_named(workflow, name)["env"]["SNAPSTART_DRY_RUN"] == "${{ vars.SNAPSTART_DRY_RUN }}", name

@@ -15,7 +15,8 @@ from cleaner.settings import Settings
 AREA = "Environments"
 APP_AREA = "The bot's GitHub App"
 PR_ENVIRONMENT = "snapstart-pr"
-# The environments the workflows use: apply.yml's, and scan.yml's and keep.yml's bot jobs'.
+# The environments the workflows use: apply.yml's, and the bot jobs' (scan.yml's open-pr, keep.yml,
+# refresh.yml).
 ENVIRONMENTS = (DEFAULT_ENVIRONMENT, PR_ENVIRONMENT)
 APP_KEY_SECRET = "SNAPSTART_APP_PRIVATE_KEY"
 APP_CLIENT_ID_VARIABLE = "SNAPSTART_APP_CLIENT_ID"

@@ -28,6 +28,11 @@ class FileText:
     text: str
 
 
+class BranchMoved(Refused):
+    """The branch moved between the read and the commit: nothing changed. keep asks for a retry;
+    refresh leaves it to the run of the newer push."""
+
+
 def moved(what: str = "`/keep`", retry: str = "the same comment") -> str:
     return f"the pull request's branch moved while {what} was working: nothing changed; retry {retry}."
 
@@ -45,7 +50,7 @@ def commit_plan_files(
 ) -> str:
     """Commit `files` on top of `head_sha` as the bot and move the branch to it; returns its sha.
     Refused, with the branch left as it was, when the token's commits are not the bot's signed ones
-    (`workflow` is named in the fix) or the branch moved."""
+    (`workflow` is named in the fix); BranchMoved when the branch moved."""
     name = repo.full_name
     elements = []
     for file in files:
@@ -78,12 +83,12 @@ def commit_plan_files(
         with github_call(f"GET /repos/{name}/git/ref/heads/{branch}"):
             ref = repo.get_git_ref(f"heads/{branch}")
         if ref.object.sha != head_sha:
-            raise Refused(moved(what, "the same comment" if what == "`/keep`" else "it"))
+            raise BranchMoved(moved(what, "the same comment" if what == "`/keep`" else "it"))
         with github_call(f"PATCH /repos/{name}/git/refs/heads/{branch}"):
             ref.edit(commit.sha, force=False)
     except GitHubApiError as error:
         if error.status == 422:
-            raise Refused(moved(what, "the same comment" if what == "`/keep`" else "it")) from error
+            raise BranchMoved(moved(what, "the same comment" if what == "`/keep`" else "it")) from error
         raise
     progress(f"committed {commit.sha[:12]} on {branch}")
     return commit.sha

@@ -8,6 +8,10 @@ the commit plan-check checked out and validated (`head_sha`), never from the che
 keep makes (the scan's plan from the commit GitHub attributes to the bot, not from a commit e-mail),
 and no file of the pull request's checkout can steer the command. The description is feedback, not a
 safeguard: apply reads plan.json.
+
+refresh.yml runs it again with `--files` after each passed plan-check, as the bot (the App's token, on
+the default branch): a removal made in GitHub's web editor leaves plan.json's summary and plan.md stale,
+and the bot commits them re-rendered, as keep does after `/keep`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from cleaner.github.description import (
     read_branch_plans,
     read_text_at,
 )
-from cleaner.github.plan_commit import FileText, commit_plan_files
+from cleaner.github.plan_commit import BranchMoved, FileText, commit_plan_files
 from cleaner.plan import PLAN_MD, plan_json_text
 from cleaner.render import render_plan_markdown
 from cleaner.settings import Settings
@@ -92,6 +96,13 @@ def refresh_description(
     if files:
         try:
             committed = _commit_stale_files(repo, pr, on_branch, progress)
+        except BranchMoved:
+            # refresh.yml runs after every passed plan-check: the newer push's run re-renders.
+            return RefreshOutcome(
+                False,
+                "the branch moved on while the files were committed: nothing changed; left to the run of"
+                " that push",
+            )
         except Refused as refusal:
             return RefreshOutcome(False, f"left as it is: {refusal.reply}", ExitCode.FAILURES)
         if committed is not None:
@@ -151,7 +162,7 @@ def _commit_stale_files(
         stale,
         message,
         progress,
-        workflow="the workflow that runs refresh-pr --files",
+        workflow="refresh.yml",
         what="refresh-pr",
     )
 

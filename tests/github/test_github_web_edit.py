@@ -7,7 +7,9 @@ the rest."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from fakes.github_server import ACTIONS_TOKEN
 from plan_scene import ALL_VERSIONS, BRANCH, PLAN, PLAN_MD, Scene, assert_refused
 from test_github_keep import delete_versions
@@ -118,3 +120,52 @@ def test_the_workflow_token_cannot_rerender_the_files(scene: Scene) -> None:
     assert code == ExitCode.FAILURES, output
     assert scene.fake.head_sha(scene.number) == head
     assert delete_versions(scene.fake.file_at(BRANCH, PLAN)) == ["1", "3"]
+
+
+def test_a_push_while_the_bot_rerenders_is_left_to_that_pushs_run(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # refresh.yml runs after every plan-check: when the branch moves between its read and its commit,
+    # the newer push's own run re-renders, so this one ends without writing and without failing.
+    web_edit_dropping(scene, "2")
+    head = scene.fake.head_sha(scene.number)
+    fake, handle, pushed = scene.fake, scene.fake.handle, []
+
+    def push_after_the_bots_commit(
+        method: str, target: str, body: Any, authorization: str
+    ) -> tuple[int, Any]:
+        answer = handle(method, target, body, authorization)
+        if method == "POST" and target.endswith("/git/commits") and not pushed:
+            pushed.append(web_edit_dropping(scene, "3", login="bob"))
+        return answer
+
+    monkeypatch.setattr(fake, "handle", push_after_the_bots_commit)
+    body = fake.pulls[scene.number].body
+
+    code, output = scene.run(
+        scene.root, "refresh-pr", "--pr", str(scene.number), "--head-sha", head, "--files"
+    )
+
+    assert code == ExitCode.OK, output
+    assert "moved" in output and "nothing changed" in output
+    assert fake.head_sha(scene.number) == pushed[0]
+    assert fake.pulls[scene.number].body == body
+
+
+def test_the_bot_never_commits_a_rerender_of_a_plan_a_person_added_a_version_to(scene: Scene) -> None:
+    # The attacker's PR rewrites its own plan-check.yml to pass, so refresh.yml starts: the bot must not
+    # dress an added version up as its own re-render (apply would refuse the plan anyway).
+    document = scene.document_with_version_5_added()
+    head = scene.fake.commit_files(
+        BRANCH, {PLAN: json.dumps(document, indent=2) + "\n"}, user=scene.fake.users["carol"], web_edit=True
+    )
+    body = scene.fake.pulls[scene.number].body
+
+    code, output = scene.run(
+        scene.root, "refresh-pr", "--pr", str(scene.number), "--head-sha", head, "--files"
+    )
+
+    assert code == ExitCode.FAILURES, output
+    assert "is not a removals-only subset of the plan the scan proposed" in output
+    assert scene.fake.head_sha(scene.number) == head
+    assert scene.fake.pulls[scene.number].body == body
