@@ -605,7 +605,14 @@ def test_the_secret_check_catches_a_secret_read_outside_an_environment() -> None
 def test_the_apply_job_runs_in_the_protected_environment_one_at_a_time() -> None:
     workflow = load("apply.yml")
     assert workflow["on"] == {"push": {"branches": [DEFAULT_BRANCH], "paths": ["plans/**/plan.json"]}}
-    assert workflow["concurrency"]["cancel-in-progress"] is False
+    # Never cancelled, and every merge applied in turn: by default GitHub keeps one pending run per
+    # group and cancels it when another arrives, so of three merges in quick succession the second
+    # would never be applied. `queue: max` keeps up to 100 waiting, in order.
+    assert workflow["concurrency"] == {
+        "group": "snapstart-cleaner-apply",
+        "cancel-in-progress": False,
+        "queue": "max",
+    }
     apply = jobs("apply.yml")["apply"]
     assert apply["environment"] == DEFAULT_ENVIRONMENT == "snapstart-cleanup"
     assert TemplateOptions(github_repo="o/r").apply_subject.startswith(
@@ -1844,10 +1851,13 @@ def test_keep_runs_only_for_keep_comments_on_pull_requests() -> None:
         """ && contains(fromJSON('["OWNER","MEMBER","COLLABORATOR"]'),"""
         " github.event.comment.author_association)"
     )
-    # One at a time per pull request: each commits on top of the previous one's head.
+    # One at a time per pull request: each commits on top of the previous one's head. Every request is
+    # carried out: with GitHub's default single pending run, a third comment would cancel the second,
+    # which would then never be answered, and the version it asked to keep would stay in the plan.
     assert document["concurrency"] == {
         "group": "snapstart-cleaner-keep-${{ github.event.issue.number }}",
         "cancel-in-progress": False,
+        "queue": "max",
     }
 
 
