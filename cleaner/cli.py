@@ -72,7 +72,9 @@ def cmd_keep(args: argparse.Namespace, env: Environment) -> ExitCode:
 def cmd_refresh_pr(args: argparse.Namespace, env: Environment) -> ExitCode:
     from cleaner.commands.refresh import run_refresh
 
-    return run_refresh(args.pr, args.head_sha, repository_settings(args, env), env, args.files)
+    return run_refresh(
+        args.pr, args.head_sha, repository_settings(args, env), env, args.files, args.skip_other_prs
+    )
 
 
 def cmd_targets(args: argparse.Namespace, env: Environment) -> ExitCode:
@@ -209,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also commit, as the bot (the GitHub App's token), plan.json's summary and plan.md re-rendered"
         " when a person's edit (a removal in GitHub's web editor) left them stale",
+    )
+    refresh.add_argument(
+        "--skip-other-prs",
+        action="store_true",
+        help="exit 0, writing nothing, when the pull request is closed or not the plan pull request (for"
+        " refresh.yml, which runs after every pull request's plan-check); without it that is bad input (2)",
     )
     refresh.set_defaults(handler=cmd_refresh_pr)
 

@@ -1960,9 +1960,14 @@ def test_refresh_gets_only_the_pr_number_and_the_validated_head_from_the_event_a
     step = step_named("refresh.yml", "Re-render the plan files and the description")
     assert step["env"]["PR_NUMBER"] == "${{ github.event.workflow_run.pull_requests[0].number }}"
     assert step["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
-    assert step["run"] == 'snapstart-cleaner refresh-pr --pr "$PR_NUMBER" --head-sha "$HEAD_SHA" --files'
-    args = build_parser().parse_args(["refresh-pr", "--pr", "7", "--head-sha", "0" * 40, "--files"])
-    assert (args.pr, args.files) == (7, True)
+    # Every pull request's passed plan-check starts it: any other than the open plan pull request is
+    # skipped, green (test_after_every_plan_check_a_pull_request_that_is_not_the_open_plan_pr_is_skipped).
+    assert step["run"] == (
+        'snapstart-cleaner refresh-pr --pr "$PR_NUMBER" --head-sha "$HEAD_SHA" --files --skip-other-prs'
+    )
+    argv = shlex.split(step["run"].replace('"$PR_NUMBER"', "7").replace('"$HEAD_SHA"', "0" * 40))
+    args = build_parser().parse_args(argv[1:])
+    assert (args.pr, args.head_sha, args.files, args.skip_other_prs) == (7, "0" * 40, True, True)
     text = (WORKFLOWS / "refresh.yml").read_text(encoding="utf-8")
     from_event = {e for e in re.findall(r"\$\{\{.*?\}\}", text) if "github.event" in e}
     # Outside the job's `if`: a number and a sha, never a branch name, a title or a commit message.

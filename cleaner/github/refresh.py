@@ -41,6 +41,10 @@ from cleaner.settings import Settings
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
+class NotTheOpenPlanPullRequest(BadInputError):
+    """The pull request is closed, or not the plan pull request: nothing is written."""
+
+
 @dataclass(frozen=True)
 class RefreshOutcome:
     edited: bool  # whether the title or body was written
@@ -64,7 +68,8 @@ def refresh_description(
     its head now). Nothing is written when they are already right (as open-pr's are on its own commit:
     the rebuild is open-pr's description, byte for byte), or when the branch has moved on from
     `head_sha` (the run for that push describes it; an older run must not overwrite a newer body).
-    BadInputError, with nothing written, for a pull request that is not an open plan pull request; an
+    NotTheOpenPlanPullRequest (bad input), with nothing written, for a pull request that is not an open
+    plan pull request; an
     outcome with exit code FAILURES, nothing written, when a plan on it is not a removals-only subset of
     the scan's (keep refuses the same plan with the same code).
 
@@ -77,9 +82,11 @@ def refresh_description(
     name = repo.full_name
     pr = _get(repo, number)
     if pr.state != "open":
-        raise BadInputError(f"pull request #{number} is {pr.state}: its description is left as it is")
+        raise NotTheOpenPlanPullRequest(
+            f"pull request #{number} is {pr.state}: its description is left as it is"
+        )
     if not is_plan_pull_request(repo, pr, settings):
-        raise BadInputError(
+        raise NotTheOpenPlanPullRequest(
             f"pull request #{number} is not the plan pull request (branch `{settings.github.pr_branch}` of"
             " this repository): its description is left as it is"
         )

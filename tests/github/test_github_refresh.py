@@ -233,3 +233,24 @@ def test_the_settings_named_by_config_choose_the_plan_branch(scene: Scene, tmp_p
 
     assert code == ExitCode.BAD_INPUT, output
     assert "branch `elsewhere`" in output
+
+
+@pytest.mark.parametrize("state", ["other pull request", "closed"])
+def test_after_every_plan_check_a_pull_request_that_is_not_the_open_plan_pr_is_skipped(
+    scene: Scene, state: str
+) -> None:
+    # refresh.yml runs after every pull request's passed plan-check (code pull requests too, and a plan
+    # pull request merged before its run starts): those runs end green with nothing written.
+    number = scene.number
+    if state == "closed":
+        scene.fake.pulls[number].state = "closed"
+    else:
+        scene.fake.commit_files("feature", {"README.md": "x\n"})
+        number = scene.fake.open_pull("feature", "main")
+    before = len(scene.fake.requests)
+
+    code, output = scene.run(scene.root, "refresh-pr", "--pr", str(number), "--files", "--skip-other-prs")
+
+    assert code == ExitCode.OK, output
+    assert f"PR #{number}: skipped: pull request #{number} is" in output
+    assert [r for r in scene.fake.requests[before:] if r[0] != "GET"] == []
