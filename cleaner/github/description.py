@@ -158,7 +158,7 @@ def read_branch_plans(
     message = first_ours.commit.message
     failed = failed_accounts_in(message, progress)
     later = commits[[c.sha for c in commits].index(first_ours.sha) + 1 :]
-    dropped_by = _dropped_by(repo, later, found, pr.user.login)
+    dropped_by = _dropped_by(repo, first_ours, later, found, pr.user.login)
     return BranchPlans(head_sha, found, first_ours, failed, _summarised(message, found, progress), dropped_by)
 
 
@@ -174,17 +174,39 @@ def _editor(commit: Commit, bot: str) -> str | None:
     return None
 
 
+def _changed_paths(repo: Repository, commit: Commit, previous: str) -> set[str] | None:
+    """The paths `commit` changed against `previous`, when that is its only parent (GitHub lists a
+    commit's files against its first parent); None, meaning read everything, for a merge or a commit
+    whose parent is not the one before it in the pull request's list."""
+    parents = [parent.sha for parent in commit.parents]
+    if parents != [previous]:
+        return None
+    with github_call(f"GET /repos/{repo.full_name}/commits/{commit.sha[:12]}"):
+        return {file.filename for file in repo.get_commit(commit.sha).files}
+
+
 def _dropped_by(
-    repo: Repository, commits: Sequence[Commit], plans: Sequence[PlanOnBranch], bot: str
+    repo: Repository,
+    first_ours: Commit,
+    commits: Sequence[Commit],
+    plans: Sequence[PlanOnBranch],
+    bot: str,
 ) -> dict[str, DroppedBy]:
     """By plan path, who dropped each version review dropped: the editor of the commit after which it
-    is no longer in `delete`, reading each plan at each commit after the bot's first. Feedback for the
-    page, never a safeguard (apply's two-person rule counts every commit's author and committer)."""
+    is no longer in `delete`, reading each plan at each commit after the bot's first (`first_ours`)
+    that changed it. Feedback for the page, never a safeguard (apply's two-person rule counts every
+    commit's author and committer)."""
     found: dict[str, dict[tuple[str, str, int], str]] = {plan.path: {} for plan in plans}
     before = {plan.path: {entry.key for entry in plan.scanned.delete} for plan in plans}
+    previous = first_ours.sha
     for commit in commits:
         editor = _editor(commit, bot)
+        # One request either way for a single plan: read it. For several, one listing spares the rest.
+        changed = _changed_paths(repo, commit, previous) if len(plans) > 1 else None
+        previous = commit.sha
         for plan in plans:
+            if changed is not None and plan.path not in changed:
+                continue  # as at the previous commit
             text = _read_if_there(repo, plan.path, commit.sha)
             try:
                 at = parse_plan(text, f"{plan.path} at {commit.sha[:12]}") if text is not None else None

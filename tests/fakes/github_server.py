@@ -863,7 +863,23 @@ def get_commit(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
         sha = fake._resolve(request.params["sha"])
     except ApiError as error:
         raise ApiError(422, f"No commit found for SHA: {request.params['sha']}") from error
-    return 200, {**fake.commit_json(fake.commits[sha]), "files": []}
+    return 200, {**fake.commit_json(fake.commits[sha]), "files": _changed_files(fake, sha)}
+
+
+def _changed_files(fake: FakeGitHub, sha: str) -> list[dict[str, Any]]:
+    """What GitHub lists under a commit's `files`: each path changed against its first parent (all of a
+    root commit's), with its blob's sha (a removed file's old one)."""
+    commit = fake.commits[sha]
+    before = fake._tree_of(commit.parents[0]) if commit.parents else {}
+    after = fake._tree_of(sha)
+    files = []
+    for path in sorted(before.keys() | after.keys()):
+        if before.get(path) == after.get(path):
+            continue
+        status = "added" if path not in before else "removed" if path not in after else "modified"
+        blob = after.get(path) or before[path]
+        files.append({"filename": path, "status": status, "sha": blob, "blob_url": f"{fake.url}/blob/{blob}"})
+    return files
 
 
 def list_commits(fake: FakeGitHub, request: _Request) -> tuple[int, Any]:
