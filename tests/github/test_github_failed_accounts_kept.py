@@ -41,12 +41,15 @@ def refresh(run_cli: RunCli, fake: FakeGitHub) -> Run:
     return run_cli("refresh-pr", "--pr", "1", "--head-sha", fake.head_sha(1))
 
 
-def push_a_reviewers_drop(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, account: str) -> None:
-    """A reviewer drops the first version of `account`'s plan in a clone, re-renders it and pushes."""
+def push_a_reviewers_drop(
+    run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, account: str, clone_name: str = "clone"
+) -> None:
+    """A reviewer drops the first version left in `account`'s plan in a clone (a new folder for each
+    `clone_name`), re-renders it and pushes."""
     path = f"plans/r1-{account}/plan.json"
     document = json.loads(fake.file_at(BRANCH, path) or "")
     document["delete"] = document["delete"][1:]
-    clone = tmp_path / "clone" / path
+    clone = tmp_path / clone_name / path
     clone.parent.mkdir(parents=True)
     clone.write_text(json.dumps(document, indent=2))
     assert run_cli("render", str(clone)).code == ExitCode.OK

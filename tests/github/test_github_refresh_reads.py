@@ -5,31 +5,17 @@ plan per account, so reading every plan at every commit would grow as accounts x
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from fakes.cli import Run
 from fakes.github_server import FakeGitHub
+from test_github_failed_accounts_kept import push_a_reviewers_drop
 from test_github_open_pr_accounts import PROD, STAGE, open_pr, org_run, settings
 
 from cleaner.exit_codes import ExitCode
 
 RunCli = Callable[..., Run]
-BRANCH = "snapstart-cleaner/plan"
-
-
-def drop_first_version(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub, account: str, step: int) -> None:
-    """A reviewer drops the first version left in `account`'s plan in a clone, re-renders it, pushes."""
-    path = f"plans/r1-{account}/plan.json"
-    document = json.loads(fake.file_at(BRANCH, path) or "")
-    document["delete"] = document["delete"][1:]
-    clone = tmp_path / f"clone-{step}" / path
-    clone.parent.mkdir(parents=True)
-    clone.write_text(json.dumps(document, indent=2))
-    assert run_cli("render", str(clone)).code == ExitCode.OK
-    edited = {path: clone.read_text(), path.replace(".json", ".md"): (clone.parent / "plan.md").read_text()}
-    fake.commit_files(BRANCH, edited, user=fake.add_user("carol"))
 
 
 def test_a_plan_is_read_only_at_the_commits_that_changed_it(
@@ -38,7 +24,7 @@ def test_a_plan_is_read_only_at_the_commits_that_changed_it(
     settings(tmp_path)
     open_pr(run_cli, *org_run(tmp_path, "r1", prod=5, stage=3))
     for step in range(3):
-        drop_first_version(run_cli, tmp_path, fake_github, PROD, step)
+        push_a_reviewers_drop(run_cli, tmp_path, fake_github, PROD, clone_name=f"clone-{step}")
     before = len(fake_github.requests)
 
     result = run_cli("refresh-pr", "--pr", "1", "--head-sha", fake_github.head_sha(1))
