@@ -23,6 +23,11 @@ requirements, they are evaluated together and apply proceeds only when all pass:
 
 Freshness and the deletion cap (`plan_max_age_days`, `max_deletions_per_apply`) are checked by the
 apply command itself, from the repository's settings.
+
+Why one module of this size (~420 lines): it is the whole of what a reviewer must read to trust that
+no single person can get a version deleted, each rule a short pure function in the order above; split
+by rule, the helpers two rules share (who took part, which commit is the bot's) would sit apart from
+the rules that must agree on them.
 """
 
 from __future__ import annotations
