@@ -23,7 +23,7 @@ from github.Commit import Commit
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from cleaner.apply_requirements import PLAN_FILE, WEB_FLOW, requested_by
+from cleaner.apply_requirements import MAX_LISTED_FILES, PLAN_FILE, WEB_FLOW, requested_by
 from cleaner.exit_codes import BadInputError, ExitCode
 from cleaner.github.client import github_call
 from cleaner.github.plan_pr import is_ours
@@ -182,7 +182,9 @@ def _changed_paths(repo: Repository, commit: Commit, previous: str) -> set[str] 
     if parents != [previous]:
         return None
     with github_call(f"GET /repos/{repo.full_name}/commits/{commit.sha[:12]}"):
-        return {file.filename for file in repo.get_commit(commit.sha).files}
+        changed = {file.filename for file in repo.get_commit(commit.sha).files}
+    # GitHub lists at most 3,000 of a commit's files: past that the list may be short.
+    return changed if len(changed) < MAX_LISTED_FILES else None
 
 
 def _dropped_by(
