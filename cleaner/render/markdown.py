@@ -1,4 +1,5 @@
-"""Any value as literal Markdown: text on one line (`markdown_text`, the templates' `cell`), a code span
+"""Any value as literal Markdown: text on one line (`markdown_text`, the templates' `cell`) or on
+lines of a bounded width in a table cell (`markdown_lines`), a code span
 (`markdown_code`, `code`) or text inside an HTML element (`html_text`, `html`). Every value a page or
 comment interpolates goes through one of them, so no value can change the shape of the page."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 import unicodedata
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -73,6 +75,15 @@ def markdown_text(value: object) -> str:
     if block[1] is not None:  # "1." or "1)": escape the punctuation after the number
         return f"{block[1]}\\{block[2]}{escaped[block.end() :]}"
     return "\\" + escaped
+
+
+def markdown_lines(value: object, width: int) -> str:
+    """A value as literal text in a table cell, on lines of at most `width` characters (or its longest
+    word, kept whole) joined by `<br>`, broken at spaces, each line as `markdown_text`: the cell's
+    width is bounded whatever the value's length."""
+    text = _one_line("—" if value is None else str(value))
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    return "<br>".join(markdown_text(line) for line in lines)
 
 
 def markdown_code(value: object) -> str:

@@ -11,7 +11,7 @@ from cleaner.cost import cache_is_billed, total_usd
 from cleaner.plan import PlanEntry
 from cleaner.reasons import ROUTINE_REASONS
 from cleaner.render.filters import days, last_invoked, last_invoked_day, memory, usd
-from cleaner.render.markdown import markdown_code, markdown_text
+from cleaner.render.markdown import markdown_code, markdown_lines, markdown_text
 
 
 @dataclass(frozen=True)
@@ -144,17 +144,32 @@ def routine_kept(keep: list[PlanEntry]) -> list[RoutineKept]:
     return lines
 
 
+# The table of versions kept for a reason to look at, in characters per line of each column (issue
+# 19): a function name of up to 40 characters (a code span), its region on a line of its own, and the
+# reasons and details wrapped at `WHY_WIDTH`, so the table's natural width stays under the 1,012 px of
+# GitHub's description column at a 1280 px window and the browser never squeezes a name, an age or a
+# date onto two lines (it squeezes every column that can wrap once one cell's text is wider than the
+# page; measured with tests/benchmarks/measure_page.py).
+WHY_WIDTH = 36
+
+
 def notable_kept_rows(keep: list[PlanEntry], regional: bool) -> list[list[str]]:
     """The versions kept for a reason to look at, grouped by function (its name on its first row only),
-    in few columns: `regional` puts the region after the name (the plan spans regions)."""
+    in few, bounded columns: `regional` puts the region on a line under the name (the plan spans
+    regions); the reasons and details are wrapped at `WHY_WIDTH` characters."""
     rows = []
     for group in group_by_function(e for e in keep if not is_routine(e)):
         name = markdown_code(group.function_name)
         if regional:
-            name += f" ({markdown_text(group.region)})"
+            name += f"<br>({markdown_text(group.region)})"
         for index, e in enumerate(group.entries):
             reasons = ", ".join(r.value for r in e.reasons)
             why = f"{reasons}: {'; '.join(e.details)}" if e.details else reasons
-            cells = [markdown_text(e.version), days(e.age_days), last_invoked_day(e), markdown_text(why)]
+            cells = [
+                markdown_text(e.version),
+                days(e.age_days),
+                last_invoked_day(e),
+                markdown_lines(why, WHY_WIDTH),
+            ]
             rows.append([name if index == 0 else "", *cells])
     return rows

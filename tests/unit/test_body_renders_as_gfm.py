@@ -17,6 +17,7 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,11 @@ from cleaner.github.body import BODY_LIMIT, fit_body
 from cleaner.github.plan_set import PlanFiles, PlanSet
 from cleaner.github.trailers import FailedAccount
 from cleaner.plan import PLAN_JSON, PLAN_MD, Plan, PlanEntry, load_plan
-from cleaner.reasons import ROUTINE_REASONS
+from cleaner.reasons import ROUTINE_REASONS, Reason
 from cleaner.render import CHART_SLICES, render_apply_markdown, render_plan_markdown
 
-from .factories import NOW, sample_plan
-from .gfm import Rendered, render, split_pages
+from .factories import NOW, entry, sample_plan
+from .gfm import Element, Rendered, render, split_pages
 from .test_review_page import large_plan
 
 GOLDEN = Path(__file__).parent.parent / "golden"
@@ -178,12 +179,13 @@ def assert_renders_as_plan_page(
         [*([(1, 0)] if notable else []), *([(0, len(routine))] if routine else [])] if kept_shown else []
     )
     for table in (t for t in tables if t.section == "Kept versions"):
-        # Grouped by function, its name on its first row only; every detail in one cell, whatever it
-        # holds (a `|` in a detail must not split its cell).
+        # Grouped by function, its name on its first row only (its region on a line under it); every
+        # detail in one cell, whatever it holds (a `|` in a detail must not split its cell), on lines
+        # that join back into the whole text.
         found, name = [], ""
         for row in table.rows:
-            name = row[0].split(" (")[0] or name
-            found.append((name, row[1], row[-1]))
+            name = row[0].split("\n")[0] or name
+            found.append((name, row[1], " ".join(row[-1].split("\n"))))
         assert sorted(found) == sorted((e.function_name, e.version, _why(e)) for e in notable)
         names = [row[0] for row in table.rows if row[0]]
         assert len(names) == len(set(names))
@@ -575,3 +577,106 @@ def test_the_page_checks_report_a_function_block_that_is_missing() -> None:
     assert page.problems == []  # well formed, but not the page the plan says
     with pytest.raises(AssertionError):
         assert_renders_as_plan_page(page, plan, without_worker)
+
+
+# --- widths: every table at GitHub's 1,012 px ---------------------------------------------------------
+
+# What GitHub's description column gives a table at a 1280 px window, and what text takes there in
+# GitHub's Markdown CSS, as measured in Chromium by tests/benchmarks/measure_page.py (Noto Sans, the
+# widest text font of GitHub's stack measured, and Liberation Mono): a code span's character 8.2 px, a
+# text character 8.5 px at most on average, 27 px of padding and border per cell. A table whose natural
+# width is over the column has every column that can wrap squeezed, names and dates first to break.
+COLUMN_PX = 1_012
+CODE_PX, TEXT_PX, CELL_PX = 8.2, 8.5, 27
+# Tables whose last column is prose, meant to wrap.
+PROSE_TABLES = {"Settings used"}
+
+
+def line_widths(cell: Element) -> list[float]:
+    """Each line of a cell (its `<br>`s break it), in px by the estimate above."""
+    widths = [0.0]
+
+    def visit(element: Element) -> None:
+        for child in element.children:
+            if isinstance(child, str):
+                widths[-1] += len(" ".join(child.split())) * TEXT_PX
+            elif child.tag == "br":
+                widths.append(0.0)
+            elif child.tag == "code":
+                widths[-1] += len(child.text()) * CODE_PX
+            else:
+                visit(child)
+
+    visit(cell)
+    return widths
+
+
+def natural_widths(table: Element) -> list[float]:
+    """Each column's natural width: its widest line, plus the cell's padding."""
+    columns: dict[int, float] = {}
+    for row in table.find_all("tr"):
+        for index, cell in enumerate(c for c in row.elements if c.tag in ("th", "td")):
+            columns[index] = max(columns.get(index, 0.0), *line_widths(cell))
+    return [columns[index] + CELL_PX for index in sorted(columns)]
+
+
+def long_names_plan() -> Plan:
+    """Function names of 40 characters over two regions, versions kept for every reason to look at with
+    the longest details a scan writes (several aliases, an event source mapping's UUID, invocation
+    counts), ages up to 999 days."""
+    regions = ["us-east-1", "ap-southeast-2"]
+    names = [f"payments-core-settlement-reconciler-{i:04d}" for i in range(6)]
+    assert {len(name) for name in names} == {40}
+    details = {
+        Reason.ALIAS_PROTECTED: "live, canary, blue, green, rollback-2026-10",
+        Reason.EVENT_SOURCE_MAPPING_PROTECTED: "event source mapping 3f1c9a2e-5b7d-4e1a-9c0f-2d8b6a4e7f13",
+        Reason.HAS_RECENT_INVOCATIONS: "12045 direct + 8812 alias-routed invocations in the lookback window",
+        Reason.FUNCTION_LEVEL_ACTIVITY_UNCERTAIN: "310 function-level invocations not attributable to a"
+        " version or alias",
+        Reason.RESOURCE_POLICY_PROTECTED: "resource policy statement AllowS3InvokeFromLegacyBucket",
+        Reason.CHECK_INCOMPLETE: "state Pending: not settled; lambda:GetPolicy: AccessDenied",
+        Reason.TAG_PROTECTED: "function tagged snapstart-cleaner:keep",
+        Reason.CLOUDFRONT_PROTECTED: "CloudFront distribution E2QWRUHAPOMQZL, E1ABCDEF234567",
+    }
+    delete, keep = [], []
+    for f, name in enumerate(names):
+        region = regions[f % 2]
+        delete.append(
+            entry(name, 1, region=region, age_days=999, last_invoked=None, invocations_in_window=0.0)
+        )
+        for index, (reason, detail) in enumerate(details.items()):
+            reasons = [Reason.ALIAS_PROTECTED, reason] if index == 2 else [reason]
+            keep.append(
+                entry(
+                    name,
+                    10_000 + index,
+                    region=region,
+                    reasons=sorted(set(reasons), key=list(Reason).index),
+                    details=[detail],
+                    age_days=999 - index,
+                    last_invoked=(NOW - timedelta(days=index)).isoformat(),
+                    invocations_in_window=12.0,
+                )
+            )
+    plan = sample_plan().model_copy(
+        update={"delete": delete, "keep": keep, "warnings": [], "regions": regions}
+    )
+    return plan.with_derived_summary()
+
+
+def test_every_table_of_a_page_with_40_character_names_fits_githubs_column() -> None:
+    markdown = render_plan_markdown(long_names_plan())
+    page = render(markdown, comment=False)
+    assert_well_formed(page)
+    tables = page.root.find_all("table")
+    sections = [t.section for t in page.tables()]
+    assert "Kept versions" in sections and "To delete" in sections
+    for table, section in zip(tables, sections, strict=True):
+        if section in PROSE_TABLES:
+            continue
+        widths = natural_widths(table)
+        assert sum(widths) <= COLUMN_PX, f"{section}: {sum(widths):.0f} px over {COLUMN_PX}: {widths}"
+    # The kept table's names are whole on their first line, the region on the next.
+    [kept] = [t for t in page.tables() if t.section == "Kept versions"]
+    names = [row[0].split("\n") for row in kept.rows if row[0]]
+    assert names and all(len(name) == 40 and region.startswith("(") for name, region in names)

@@ -171,7 +171,9 @@ def test_no_value_in_any_field_can_change_the_shape_of_the_page(field: str, valu
         header = header or _cells(line)
         assert _cells(line) == header, line
     # ... and the value adds no live Markdown or HTML (link, image, emphasis, strikethrough, math, tag).
-    assert sorted(_live_syntax(page)) == sorted(_live_syntax(plain))
+    # The page's own `<br>`s, which break a long cell into lines (a longer value makes more of them),
+    # are left out of the count: a value cannot write one, its `<` is always escaped.
+    assert sorted(_live_syntax(page.replace("<br>", ""))) == sorted(_live_syntax(plain.replace("<br>", "")))
 
 
 def test_a_rendered_attack_stays_inside_its_cell() -> None:
