@@ -186,14 +186,16 @@ class PlanSet:
         warnings; `link` maps a plan id to the URL of its plan.md in the pull request."""
         # (sort key, row): the plans of both kinds in one order, the one ranked() gives.
         ranked: list[tuple[tuple[float, str, str], str]] = []
+        # The link says `plan.md` (its folder is in the URL), and a plan with nothing to delete has a
+        # dash (its "to delete" says 0): the path of a plan id the scan workflow makes
+        # (`plans/<run>-<account-id>-<region>/plan.md`) is wider than the rest of the row, and squeezed
+        # every name and number of GitHub's 1,012 px column onto two or three lines.
         for files in self.plans:
             plan, s = files.plan, files.plan.summary
-            page = (
-                f"[{markdown_code(files.md_path)}]({link[plan.plan_id]})"
-                if plan.plan_id in link
-                else "nothing to delete"
+            page = f"[{markdown_code(PLAN_MD)}]({link[plan.plan_id]})" if plan.plan_id in link else "—"
+            row = self._row(
+                plan.account_id, plan.plan_id, s.delete_count, s.estimated_monthly_savings_usd, s.keep_count
             )
-            row = self._row(plan.account_id, s.delete_count, s.estimated_monthly_savings_usd, s.keep_count)
             ranked.append(
                 (
                     _rank(s.estimated_monthly_savings_usd, plan.account_id, plan.plan_id),
@@ -201,11 +203,11 @@ class PlanSet:
                 )
             )
         for account in self.scanned:
-            row = self._row(account.account_id, 0, 0.0, account.keep_count)
+            row = self._row(account.account_id, account.plan_id, 0, 0.0, account.keep_count)
             ranked.append(
                 (
                     _rank(0.0, account.account_id, account.plan_id),  # no savings
-                    f"{row} | {account.warning_count:,} | nothing to delete |",
+                    f"{row} | {account.warning_count:,} | — |",
                 )
             )
         rows = [
@@ -216,7 +218,7 @@ class PlanSet:
         for failure in self.failed:
             rows.append(
                 f"| {self._name_cell(failure.account_id)} | {markdown_code(failure.account_id)}"
-                " | — | — | — | not scanned | — |"
+                " | — | — | — | — | not scanned |"
             )
         count = len(self.plans) + len(self.scanned) + len(self.failed)
         heading = f"# SnapStart Cleaner: {_plural(count, 'account')}"
@@ -228,10 +230,14 @@ class PlanSet:
         code = markdown_code(account_id)
         return f"{markdown_text(name)} ({code})" if name else code
 
-    def _row(self, account_id: str, delete_count: int, savings: float, keep_count: int) -> str:
-        """A summary row's first five cells, the same for a plan and for a `Scanned-account:` trailer."""
+    def _row(self, account_id: str, plan_id: str, delete_count: int, savings: float, keep_count: int) -> str:
+        """A summary row's first five cells, the same for a plan and for a `Scanned-account:` trailer.
+        The plan of one region of an account scanned per region (its id ends `-<account-id>-<region>`,
+        `plan_suffix`) says its region under the account's name: the account has a row per region."""
+        region = plan_id.partition(f"-{account_id}-")[2] if account_id else ""
         return (
-            f"| {self._name_cell(account_id)} | {markdown_code(account_id)}"
+            f"| {self._name_cell(account_id)}{'<br>' + markdown_text(region) if region else ''}"
+            f" | {markdown_code(account_id)}"
             f" | {delete_count:,} | {usd(savings)} | {keep_count:,}"
         )
 

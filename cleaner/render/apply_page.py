@@ -54,7 +54,17 @@ class WhyGroup:
 
 
 def _why(entry: EntryResult) -> str:
-    return ": ".join(part for part in (", ".join(entry.reasons), entry.message) if part) or "no reason given"
+    """What happened to `entry`, said so that entries it happened to alike say the same: AWS's message
+    names the version it refused (`...:function:NAME:VERSION`), and the list under the text says which
+    versions those are."""
+    why = ": ".join(part for part in (", ".join(entry.reasons), entry.message) if part) or "no reason given"
+    own = (
+        rf"arn:aws:lambda:{re.escape(entry.region)}:(\d{{12}}):function:{re.escape(entry.function_name)}"
+        rf"(:{re.escape(entry.version)})?(?![\w:-])"
+    )
+    return re.sub(
+        own, lambda m: f"arn:aws:lambda:REGION:{m[1]}:function:FUNCTION{':VERSION' * bool(m[2])}", why
+    )
 
 
 def _by_why(entries: list[EntryResult], outcome: Outcome) -> list[WhyGroup]:
@@ -97,6 +107,8 @@ def render_apply_markdown(result: ApplyResult, plan: Plan | None = None) -> str:
         done=_collapsed(result.entries, gone),
         done_count=sum(e.outcome in gone for e in result.entries),
         saved=saved if plan is not None else None,
+        # A number and its unit, a date and its time, on one line: "48.2 s", not "48.2" then "s".
+        nbsp="\u00a0",
     )
     # One blank line between blocks, however the template's loops and conditions fell.
     return re.sub(r"\n{3,}", "\n\n", page)

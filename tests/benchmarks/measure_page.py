@@ -16,6 +16,12 @@ an iframe this page cannot reproduce offline. It skips, exit 0, when Chromium or
 The text font is the first of GitHub's stack installed (Noto Sans with Debian's fonts-noto-core,
 otherwise Liberation Sans, Arial's metrics); `--font` sets another. A `<br>` is a line break by intent,
 not counted as a wrap.
+`--pages` chooses what to measure (comma-separated; `all` for every one): `plans` (the above, the
+default), `organisation` (a body of five accounts, one scanned per region, one with the scan's AccessDenied
+warning, one with nothing to delete, one failed; account and function names of up to 40 characters),
+`apply-result` (AccessDenied failures with AWS's whole message, skips, deletions) and `refusal` (the two
+comments apply posts when it refuses a merged plan). Each is measured as a comment (hard line breaks),
+and also reports the list items that take more than one line.
 Not a test: pytest does not collect it (`test_*.py` only), and CI never runs it.
 """
 
@@ -109,6 +115,14 @@ MEASURE_JS = r"""
     const n = lines(s) - s.querySelectorAll('br').length;
     if (n > 1) out.summaries.push([n, s.textContent.trim().slice(0, 120)]);
   }
+  if (art.dataset.items) {
+    out.items = [];
+    for (const li of art.querySelectorAll('li')) {
+      const n = lines(li) - li.querySelectorAll('br').length;
+      if (n > 1) out.items.push([n, where(li)[0], li.innerText.trim().replace(/\n/g, ' / ').slice(0, 120)]);
+    }
+    out.paragraphs = [...art.querySelectorAll('p')].map(p => lines(p)).filter(n => n > 3).length;
+  }
   for (const d of art.querySelectorAll('details')) d.open = false;
   const pre = document.createElement('pre'); pre.id = 'measure-out'; pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
@@ -140,7 +154,15 @@ def _mermaid(page: str) -> str:
 
 
 def html_page(
-    markdown: str, *, comment: bool, width: int, padding: int, chrome: int, script: bool, font: str = ""
+    markdown: str,
+    *,
+    comment: bool,
+    width: int,
+    padding: int,
+    chrome: int,
+    script: bool,
+    font: str = "",
+    items: bool = False,
 ) -> str:
     import cmarkgfm
     from cmarkgfm.cmark import Options
@@ -159,7 +181,7 @@ def html_page(
         "body{margin:0;background:#fff}"
         f"{'.markdown-body{font-family:' + font + '}' if font else ''}</style></head><body>"
         f'{bar}<article class="markdown-body" style="width:{width + 2 * padding}px;box-sizing:border-box;'
-        f'padding:{padding}px;margin-left:80px">{body}</article>'
+        f'padding:{padding}px;margin-left:80px"{" data-items=1" if items else ""}>{body}</article>'
         f"{'<script>' + MEASURE_JS + '</script>' if script else ''}</body></html>"
     )
 
@@ -281,6 +303,184 @@ def pages() -> dict[str, Any]:
     }
 
 
+# --- the other pages: the organisation body, apply-result.md, refusal comments -------------------------
+
+ORG_NAMES = {  # account names of up to 40 characters, as [[tool.cleaner.accounts]] may give them
+    "111111111111": "payments-core-settlement-production-eu-1",
+    "222222222222": "customer-profile-sync-staging-ap-south-2",
+    "333333333333": "sandbox",
+    "444444444444": "ledger-export-production-us-east-1-batch",
+    "555555555555": "orders-fulfilment-webhook-dispatcher-dev",
+}
+DENIED = (
+    "An error occurred (AccessDeniedException) when calling the DeleteFunction operation: User:"
+    " arn:aws:sts::123456789012:assumed-role/snapstart-cleaner-apply/GitHubActions is not authorized to"
+    " perform: lambda:DeleteFunction on resource:"
+    " arn:aws:lambda:{region}:123456789012:function:{name}:{version}"
+    " with an explicit deny in a service control policy"
+)
+
+
+def organisation_body() -> str:
+    """Five accounts as tests/unit/test_body_renders_as_gfm.py builds them: a large one with function
+    names of up to 40 characters, one scanned per region (two plans), a small one with the scan's
+    AccessDenied warning, one with nothing to delete, and one that failed; account names of up to 40
+    characters, plan ids as the scan workflow makes them."""
+    from cleaner.github.plan_set import PlanFiles, PlanSet
+    from cleaner.github.trailers import FailedAccount
+    from cleaner.render import render_plan_markdown
+    from tests.unit.factories import sample_plan
+
+    def files(plan: Any, account: str, region: str = "") -> Any:
+        # The scan workflow's plan ids: the run's, then `-<account-id>` (and `-<region>` per region).
+        plan_id = f"20261101T120000Z-{account}{'-' + region if region else ''}"
+        update = {"plan_id": plan_id, "account_id": account, **({"regions": [region]} if region else {})}
+        plan = plan.model_copy(update=update)
+        return PlanFiles(plan, plan.model_dump_json(), render_plan_markdown(plan), f"plans/{plan.plan_id}")
+
+    plans = [
+        files(long_names_plan(1_400, 85), "111111111111"),
+        # One account scanned per region: two plans.
+        files(long_names_plan(300, 30, kept=60), "222222222222", "ap-southeast-2"),
+        files(long_names_plan(60, 8, kept=10), "222222222222", "us-east-1"),
+        files(sample_plan(), "333333333333"),  # its warning: cloudfront:ListDistributions: AccessDenied
+        files(sample_plan(min_age_days=1_000), "555555555555"),  # nothing to delete
+    ]
+    failed = [
+        FailedAccount(
+            "444444444444",
+            "exit 3: could not assume arn:aws:iam::444444444444:role/snapstart-cleaner-scan: AccessDenied",
+        )
+    ]
+    plan_set = PlanSet(plans, failed, ORG_NAMES, dry_run=True)
+    repository = "https://github.com/acme/infra/blob/snapstart-cleaner/plan"
+    return plan_set.body({f.plan.plan_id: f"{repository}/{f.md_path}" for f in plan_set.to_commit})
+
+
+def apply_result_page() -> str:
+    """apply-result.md of a run with AccessDenied failures (AWS's whole message, naming each version's
+    ARN), skips for several reasons, deletions and versions already gone; names of up to 40 characters."""
+    from cleaner.apply_result import ApplyResult, EntryResult, Outcome, count_outcomes
+    from cleaner.render import render_apply_markdown
+    from tests.unit.factories import NOW
+
+    plan = long_names_plan(120, 12, kept=0)
+    # The 40-character names first: they fail and are skipped.
+    functions = sorted({(e.region, e.function_name) for e in plan.delete}, key=lambda f: (-len(f[1]), f))
+    entries = []
+    skips = [
+        (["alias_protected"], "alias live (primary) now points at this version"),
+        (["invoked_since_scan"], "38 invocations since the scan"),
+        (["version_changed"], "CodeSha256 differs from the scan's"),
+    ]
+    for e in plan.delete:
+        f = functions.index((e.region, e.function_name))
+        if f < 3 and int(e.version) <= 4:
+            message = DENIED.format(region=e.region, name=e.function_name, version=e.version)
+            outcome, reasons = Outcome.FAILED, ["delete_failed"]
+        elif f in (3, 4) and int(e.version) % 4 == 0:
+            outcome, (reasons, message) = Outcome.SKIPPED, skips[int(e.version) % 3]
+        else:
+            outcome, reasons, message = (
+                Outcome.ALREADY_DELETED if f == 5 and int(e.version) < 3 else Outcome.DELETED,
+                [],
+                "",
+            )
+        entries.append(
+            EntryResult(
+                region=e.region,
+                function_name=e.function_name,
+                version=e.version,
+                outcome=outcome,
+                reasons=reasons,
+                message=message,
+                seconds=0.4,
+            )
+        )
+    result = ApplyResult(
+        plan_id=plan.plan_id,
+        plan_path=f"plans/{plan.plan_id}/plan.json",
+        account_id=plan.account_id,
+        dry_run=False,
+        started_at=NOW,
+        finished_at=NOW + timedelta(seconds=61),
+        approval="PR #42 approved by carol (a writer who did not change the plan), after its last change",
+        entries=entries,
+        counts=count_outcomes(entries),
+        verify_seconds=12.4,
+        delete_seconds=48.2,
+        deletions_per_second=2.1,
+    )
+    return render_apply_markdown(result, plan)
+
+
+def refusal_comments() -> dict[str, str]:
+    """The two refusal comments apply posts on a merged pull request: a failed rule of the two-person
+    rule (with the texts tests/github/test_github_refusal_comment.py's scene gets), and a refused limit."""
+    from types import SimpleNamespace
+
+    from cleaner.commands.approval import refusal_markdown, report_refusal
+    from cleaner.github.approval import Approval, RequirementResult
+
+    path = "plans/20261101T120000Z-111111111111/plan.json"
+    requirements = [
+        ("merged_pull_request", True, "commit d1feee0c3811 merged PR #42"),
+        ("only_plan_files", True, "PR #42 changed only plan files"),
+        ("applied_once", True, f"`{path}` is new on the default branch"),
+        (
+            "provenance",
+            True,
+            f"a removals-only subset of artifact `plan-{path.split('/')[1]}` of scan run 812",
+        ),
+        (
+            "approvals",
+            False,
+            f"PR #42 has 0 of 1 required approving reviews given after the last change to `{path}` by"
+            " someone who did not write it",
+        ),
+        ("attributable_commits", True, "every commit of PR #42 belongs to a GitHub account"),
+        (
+            "verified_bot_commits",
+            True,
+            "every commit of PR #42 attributed to a bot is snapstart-cleaner[bot]'s, signed by GitHub",
+        ),
+        ("page_is_the_plan", True, "PR #42's title and description are what its plans render to"),
+    ]
+    approval = Approval(
+        ok=False,
+        reason="approvals",
+        pr_number=42,
+        requirements=[RequirementResult(name=n, ok=ok, message=m) for n, ok, m in requirements],
+    )
+    said: list[str] = []
+    cwd = Path("/home/runner/work/infra/infra")
+    env = SimpleNamespace(cwd=cwd, progress=lambda text: None)
+    reporter = SimpleNamespace(comment=lambda markdown, env: said.append(markdown))
+    report_refusal(
+        # cleaner.commands.apply's words for a plan over the cap, with the runner's path.
+        f"{cwd}/{path}: 5000 deletions exceed max_deletions_per_apply (1000): split the plan (drop"
+        " entries) or raise the limit in `[tool.cleaner]`",
+        env,  # type: ignore[arg-type]
+        reporter,  # type: ignore[arg-type]
+    )
+    return {"refusal-approvals": refusal_markdown(approval), "refusal-limit": said[0]}
+
+
+def other_pages(chosen: list[str]) -> dict[str, str]:
+    """Each chosen page's Markdown, by name."""
+    found: dict[str, str] = {}
+    if "organisation" in chosen:
+        found["organisation"] = organisation_body()
+    if "apply-result" in chosen:
+        found["apply-result"] = apply_result_page()
+    if "refusal" in chosen:
+        found.update(refusal_comments())
+    return found
+
+
+PAGES = ["plans", "organisation", "apply-result", "refusal"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "measure-page")
@@ -292,7 +492,16 @@ def main() -> int:
         "--font", default="", help="a body font instead of GitHub's stack (e.g. 'DejaVu Sans')"
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--pages",
+        default="plans",
+        help=f"which pages, comma-separated, of {', '.join(PAGES)} (or all); default: plans",
+    )
     args = parser.parse_args()
+    chosen = PAGES if args.pages == "all" else [p.strip() for p in args.pages.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PAGES]
+    if unknown:
+        parser.error(f"--pages: unknown {', '.join(unknown)}; choose from {', '.join(PAGES)} or all")
     missing = [str(p) for p in (CHROMIUM, CSS) if not p.exists()]
     if missing:
         print(f"skipped: {', '.join(missing)} absent (see this script's docstring)")
@@ -305,7 +514,7 @@ def main() -> int:
     report: dict[str, Any] = {}
     profile = Path(tempfile.mkdtemp(prefix="measure-page-profile-"))
     try:
-        for key, plan in pages().items():
+        for key, plan in (pages() if "plans" in chosen else {}).items():
             body = render_plan_body(plan, LINK, BODY_LIMIT, dry_run=True) or ""
             full = render_plan_markdown(plan)
             entry: dict[str, Any] = {"body_chars": len(body), "plan_md_chars": len(full)}
@@ -337,6 +546,27 @@ def main() -> int:
             )
             screenshot(shot, args.out / f"{key}.first-screen.png", args.screen, profile)
             report[key] = entry
+        for key, markdown in other_pages(chosen).items():
+            # A pull request's body and its comments: both rendered with hard line breaks.
+            def laid_out(chrome: int, script: bool, markdown: str = markdown) -> str:
+                return html_page(
+                    markdown,
+                    comment=True,
+                    width=args.width,
+                    padding=args.padding,
+                    chrome=chrome,
+                    script=script,
+                    font=args.font,
+                    items=True,
+                )
+
+            page = args.out / f"{key}.body.html"
+            page.write_text(laid_out(0, True))
+            report[key] = {"body_chars": len(markdown), "body": measure(page, args.screen, profile)}
+            (args.out / f"{key}.md").write_text(markdown)
+            shot = args.out / f"{key}.screen.html"
+            shot.write_text(laid_out(args.chrome, False))
+            screenshot(shot, args.out / f"{key}.first-screen.png", args.screen, profile)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     if args.json:
@@ -347,8 +577,11 @@ def main() -> int:
         f" {args.chrome} px of GitHub above the body"
     )
     for key, entry in report.items():
-        print(f"\n== {key}: body {entry['body_chars']:,} characters, plan.md {entry['plan_md_chars']:,}")
-        for name in ("body", "plan.md"):
+        if "plan_md_chars" not in entry:
+            print(f"\n== {key}: {entry['body_chars']:,} characters")
+        else:
+            print(f"\n== {key}: body {entry['body_chars']:,} characters, plan.md {entry['plan_md_chars']:,}")
+        for name in ("body", "plan.md") if "plan_md_chars" in entry else ("body",):
             m = entry[name]
             heads = ", ".join(f"{text} {y:,}" for tag, text, y in m["headings"] if tag == "H2")
             print(f"  {name}: {m['height']:,} px tall (details closed); ## at y: {heads}")
@@ -377,6 +610,13 @@ def main() -> int:
                 print(f"    <summary> on {lines} lines: {text!r}")
             if len(m["summaries"]) > 3:
                 print(f"    ... {len(m['summaries'])} <summary> lines wrap in all")
+            if "items" in m:
+                print(
+                    f"    {len(m['items'])} list items on more than one line,"
+                    f" {m['paragraphs']} paragraphs on 4+"
+                )
+                for lines, section, text in m["items"][:4]:
+                    print(f"      {section or '(top)'}: {lines} lines: {text!r}")
     print(f"\nscreenshots: {args.out}/*.first-screen.png")
     return 0
 

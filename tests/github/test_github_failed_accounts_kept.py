@@ -22,7 +22,7 @@ BRANCH = "snapstart-cleaner/plan"
 SANDBOX = "333333333333"
 WARNING = "> **1 account could not be scanned**"
 SANDBOX_LINE = f"> - sandbox (`{SANDBOX}`): exit 3: could not assume arn:aws:iam::{SANDBOX}:role/s"
-SANDBOX_ROW = f"| sandbox | `{SANDBOX}` | — | — | — | not scanned | — |"
+SANDBOX_ROW = f"| sandbox | `{SANDBOX}` | — | — | — | — | not scanned |"
 
 
 def opened_with_a_failed_account(run_cli: RunCli, tmp_path: Path, fake: FakeGitHub) -> None:

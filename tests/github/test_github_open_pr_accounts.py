@@ -84,7 +84,7 @@ def test_one_pr_carries_every_accounts_plan_with_the_organisation_summary_first(
     rows = [line for line in summary.splitlines() if line.startswith("| ") and "`" in line]
     # Sorted by savings: prod (5 versions) before stage (2); the failed account last, not scanned.
     assert [row.split(" | ")[0] for row in rows] == ["| prod", "| stage", "| sandbox"]
-    assert rows[0].startswith(f"| prod | `{PROD}` | 5 | $19.50 | 1 | 0 | [`plans/r1-{PROD}/plan.md`](")
+    assert rows[0].startswith(f"| prod | `{PROD}` | 5 | $19.50 | 1 | 0 | [`plan.md`](")
     assert "| not scanned |" in rows[2]
     assert "> **1 account could not be scanned**" in body
     assert "> - sandbox (`333333333333`): exit 3: could not assume arn:aws:iam::333333333333:role/s" in body
@@ -138,7 +138,7 @@ def test_an_account_with_nothing_to_delete_is_summarised_but_not_committed(
     settings(tmp_path)
     open_pr(run_cli, *org_run(tmp_path, "r1", prod=3, stage=0))
     assert fake_github.file_at(BRANCH, f"plans/r1-{STAGE}/plan.json") is None
-    assert f"| stage | `{STAGE}` | 0 | $0.00 | 1 | 0 | nothing to delete |" in fake_github.pulls[1].body
+    assert f"| stage | `{STAGE}` | 0 | $0.00 | 1 | 0 | — |" in fake_github.pulls[1].body
 
 
 def test_review_pages_that_do_not_fit_the_body_are_linked(

@@ -23,9 +23,9 @@ from cleaner.plan import Plan
 RunCli = Callable[..., Run]
 BRANCH = "snapstart-cleaner/plan"
 SANDBOX = "333333333333"
-PROD_ROW = f"| prod | `{PROD}` | 5 | $19.50 | 1 | 0 | [`plans/r1-{PROD}/plan.md`]("
-STAGE_ROW = f"| stage | `{STAGE}` | 0 | $0.00 | 1 | 0 | nothing to delete |"
-SANDBOX_ROW = f"| sandbox | `{SANDBOX}` | — | — | — | not scanned | — |"
+PROD_ROW = f"| prod | `{PROD}` | 5 | $19.50 | 1 | 0 | [`plan.md`]("
+STAGE_ROW = f"| stage | `{STAGE}` | 0 | $0.00 | 1 | 0 | — |"
+SANDBOX_ROW = f"| sandbox | `{SANDBOX}` | — | — | — | — | not scanned |"
 HEADING = "# SnapStart Cleaner: 3 accounts\n\n"
 
 
@@ -65,7 +65,7 @@ def assert_three_rows_after_one_version_dropped(body: str) -> None:
     assert body.startswith(f"{HEADING}**4 SnapStart versions to delete** in 1 account,")
     assert "; 2 kept\n" in body  # stage's kept version still counts
     assert "## Dropped in review" in body
-    prod = f"| prod | `{PROD}` | 4 | $15.60 | 1 | 0 | [`plans/r1-{PROD}/plan.md`]("
+    prod = f"| prod | `{PROD}` | 4 | $15.60 | 1 | 0 | [`plan.md`]("
     assert [row[: len(prod)] for row in rows(body)] == [prod, STAGE_ROW, SANDBOX_ROW]
 
 
@@ -201,7 +201,7 @@ def test_trailers_cannot_put_markdown_or_html_on_the_page(
     assert result.stderr.count("ignored a Scanned-account trailer") == len(hostile), result.stderr
     body = fake_github.pulls[1].body
     # The one well-formed trailer is a row like any (feedback, not a safeguard), named from the settings.
-    assert f"| sandbox | `{SANDBOX}` | 0 | $0.00 | 7 | 3 | nothing to delete |" in body
+    assert f"| sandbox | `{SANDBOX}` | 0 | $0.00 | 7 | 3 | — |" in body
     assert body.startswith("# SnapStart Cleaner: 3 accounts\n") and "; 9 kept\n" in body
     for raw in ("<img", "**urgent**", "evil.example", "<!--", "x|y", "9" * 40):
         assert raw not in body, raw
@@ -222,4 +222,4 @@ def test_a_trailer_naming_a_committed_plan_yields_to_its_plan_json(
     )
     body = fake_github.pulls[1].body
     assert body.startswith("# SnapStart Cleaner: 2 accounts\n") and "999" not in body
-    assert f"| prod | `{PROD}` | 5 | $19.50 | 1 | 0 | [`plans/r1-{PROD}/plan.md`](" in body
+    assert f"| prod | `{PROD}` | 5 | $19.50 | 1 | 0 | [`plan.md`](" in body

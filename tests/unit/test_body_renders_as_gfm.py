@@ -680,3 +680,51 @@ def test_every_table_of_a_page_with_40_character_names_fits_githubs_column() -> 
     [kept] = [t for t in page.tables() if t.section == "Kept versions"]
     names = [row[0].split("\n") for row in kept.rows if row[0]]
     assert names and all(len(name) == 40 and region.startswith("(") for name, region in names)
+
+
+def test_every_table_of_an_organisation_body_with_40_character_names_fits_githubs_column() -> None:
+    # Account names of 40 characters, plan ids as the scan workflow makes them (`<run>-<account-id>`,
+    # and `-<region>` for an account scanned per region), a failed account and one with nothing to delete.
+    names = {
+        "111111111111": "payments-core-settlement-production-eu-1",
+        "222222222222": "customer-profile-sync-staging-ap-south-2",
+        "333333333333": "orders-fulfilment-webhook-dispatcher-dev",
+        "444444444444": "ledger-export-production-us-east-1-batch",
+    }
+    assert {len(name) for name in names.values()} == {40}
+
+    def scanned(plan: Plan, account: str, region: str = "") -> PlanFiles:
+        plan_id = f"20261101T120000Z-{account}{'-' + region if region else ''}"
+        regions = {"regions": [region]} if region else {}
+        return files_of(plan.model_copy(update={"plan_id": plan_id, "account_id": account, **regions}))
+
+    plans = [
+        scanned(long_names_plan(), "111111111111"),
+        scanned(large_plan(1_400, 85), "222222222222", "ap-southeast-2"),
+        scanned(sample_plan(), "222222222222", "us-east-1"),
+        scanned(sample_plan(min_age_days=1_000), "333333333333"),  # nothing to delete
+    ]
+    failed = [FailedAccount("444444444444", "exit 3: could not assume arn:aws:iam::444444444444:role/s")]
+    plan_set = PlanSet(plans, failed, names, dry_run=True)
+    body = plan_set.body({f.plan.plan_id: link(f) for f in plan_set.to_commit})
+    page = render(body, comment=True)
+    assert_well_formed(page)
+
+    tables = page.root.find_all("table")
+    sections = [t.section for t in page.tables()]
+    assert sections[0].startswith("SnapStart Cleaner: ")
+    for table, section in zip(tables, sections, strict=True):
+        if section in PROSE_TABLES:
+            continue
+        widths = natural_widths(table)
+        assert sum(widths) <= COLUMN_PX, f"{section}: {sum(widths):.0f} px over {COLUMN_PX}: {widths}"
+
+    summary, *_ = split_pages(page)
+    [accounts] = summary.tables()
+    # Each plan's page linked as plan.md; the account scanned per region has a row per plan, each
+    # saying its region under the account's name; nothing to delete, a dash; the failed account last.
+    assert [row[0] for row in accounts.rows if row[1] == "222222222222"] == [
+        f"{names['222222222222']}\nap-southeast-2",
+        f"{names['222222222222']}\nus-east-1",
+    ]
+    assert [row[-1] for row in accounts.rows] == ["plan.md", "plan.md", "plan.md", "—", "not scanned"]

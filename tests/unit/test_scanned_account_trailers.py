@@ -81,10 +81,12 @@ def test_the_rebuild_from_the_trailers_is_open_prs_title_and_body_byte_for_byte(
 
     assert again.description(LINK) == plans.description(LINK)
     body = again.description(LINK)[1]
+    # Each plan a row; the plan of one region of an account scanned per region says its region.
     assert body.startswith("# SnapStart Cleaner: 5 accounts\n\n**3 SnapStart versions to delete** in 1")
     assert "; 12 kept\n" in body
-    assert f"| stage | `{STAGE}` | 0 | $0.00 | 4 | 2 | nothing to delete |" in body
-    assert f"| dev | `{DEV}` | 0 | $0.00 | 0 | 0 | nothing to delete |" in body
+    assert f"| stage<br>us-west-2 | `{STAGE}` | 0 | $0.00 | 4 | 2 | — |" in body
+    assert f"| stage<br>us-east-1 | `{STAGE}` | 0 | $0.00 | 7 | 0 | — |" in body
+    assert f"| dev | `{DEV}` | 0 | $0.00 | 0 | 0 | — |" in body
 
 
 def test_without_the_trailers_the_rebuild_loses_the_rows_they_carry() -> None:
